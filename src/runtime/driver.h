@@ -1,0 +1,66 @@
+// Driver: how cairn starts, stops and inspects one instance. The process driver is the first;
+// oci (runc) and hollow (simulation) follow behind the same interface.
+//
+// Drivers know nothing of services, revisions or rollouts: only "start this", "stop that".
+// Every call returns promptly (no call waits for an instance to exit); the controller keeps
+// stop deadlines and asks again. Called on the controller strand only.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/units.h"
+
+namespace cairn::runtime {
+
+struct InstanceConfig {
+  std::string id;                          // unique instance id, e.g. "web-3f9a2c1b"
+  std::vector<std::string> argv;           // argv[0] is resolved through PATH when it has no '/'
+  std::string workdir;                     // empty: inherit the server's
+  std::map<std::string, std::string> env;  // added to a minimal base (PATH, HOME, LANG)
+  int port = 0;                            // exported as $PORT when > 0
+  std::string log_path;                    // stdout and stderr, appended
+};
+
+// Identifies a running process beyond its pid: the pid plus its start time in clock ticks
+// since boot (field 22 of /proc/PID/stat), so a pid the kernel reused is never mistaken for
+// the instance.
+struct InstanceHandle {
+  int pid = 0;
+  unsigned long long start_ticks = 0;
+  friend bool operator==(const InstanceHandle&, const InstanceHandle&) = default;
+};
+
+enum class InstanceState {
+  kRunning,
+  kExited,  // ended; exit_code / signal say how
+  kGone,    // no such process any more, or the pid now belongs to another process
+};
+
+struct InstanceStatus {
+  InstanceState state = InstanceState::kGone;
+  int exit_code = -1;  // when it exited normally
+  int signal = 0;      // when a signal ended it
+};
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  virtual const char* Name() const = 0;
+  // Starts the instance in its own process group. Fails with a clear error when the command
+  // does not exist or cannot be executed (reported synchronously, not as a crash).
+  virtual Result<InstanceHandle> Start(const InstanceConfig& config) = 0;
+  // Asks the instance to stop: SIGTERM to its process group. Returns at once.
+  virtual Status Terminate(const InstanceHandle& handle) = 0;
+  // Ends it now: SIGKILL to its process group. Returns at once.
+  virtual Status Kill(const InstanceHandle& handle) = 0;
+  // Current state; reaps the process if it is a child of this server.
+  virtual InstanceStatus Inspect(const InstanceHandle& handle) = 0;
+};
+
+std::unique_ptr<Driver> NewProcessDriver();
+
+}  // namespace cairn::runtime
