@@ -1,0 +1,295 @@
+// The environment file: YAML text -> EnvironmentSpec, reporting every problem it finds.
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/sha256.h"
+#include "spec/parser_internal.h"
+#include "spec/spec.h"
+#include "spec/yaml_reader.h"
+
+namespace cairn::spec {
+namespace {
+
+const std::vector<std::string> kTopFields = {"environment", "services"};
+const std::vector<std::string> kServiceFields = {"command",   "image",    "args",        "workdir",
+                                                 "env",       "replicas", "ports",       "health",
+                                                 "resources", "strategy", "stop_timeout"};
+const std::vector<std::string> kPortFields = {"listen", "protocol"};
+const std::vector<std::string> kResourceFields = {"memory", "cpu"};
+
+constexpr const char* kNameRule =
+    "must start with a lower-case letter and contain only a-z, 0-9, '_' and '-' (at most 63 "
+    "characters)";
+
+// Where each router listen port was first claimed, to report duplicates across services.
+struct ListenClaim {
+  std::string path;
+  int line = 0;
+};
+using ListenClaims = std::map<int, ListenClaim>;
+
+bool IsEnvName(const std::string& name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+bool IsImageReference(const std::string& image) {
+  if (image.starts_with("sha256:")) return IsSha256Digest(image);
+  return !image.empty() && std::none_of(image.begin(), image.end(),
+                                        [](unsigned char c) { return c <= ' ' || c == 0x7f; });
+}
+
+void ParseEnv(YamlReader& reader, const Field& env_field, std::map<std::string, std::string>* env) {
+  if (!reader.ExpectMap(env_field)) return;
+  for (const Field& field : reader.AllFields(env_field.value, env_field.path)) {
+    if (!IsEnvName(field.key)) {
+      reader.Fail(field.KeyMark(), field.path,
+                  "invalid variable name \"" + field.key + "\": must match [A-Za-z_][A-Za-z0-9_]*");
+      continue;
+    }
+    if (field.key == "PORT") {
+      reader.Fail(field.KeyMark(), field.path,
+                  "PORT is reserved: cairn sets it to the port each instance must listen on");
+      continue;
+    }
+    if (!field.value.IsScalar()) {
+      reader.Fail(field, "expected a string, number or boolean, found " + Describe(field.value) +
+                             "; write \"\" for an empty value");
+      continue;
+    }
+    (*env)[field.key] = field.value.Scalar();
+  }
+}
+
+void ParsePort(YamlReader& reader, const Field& port_field, ListenClaims* claims, PortSpec* port) {
+  port->name = port_field.key;
+  if (!IsName(port_field.key)) {
+    reader.Fail(port_field.KeyMark(), port_field.path,
+                "invalid port name \"" + port_field.key + "\": " + kNameRule);
+  }
+  if (!reader.ExpectMap(port_field)) return;
+  bool has_listen = false;
+  for (const Field& field : reader.KnownFields(port_field.value, port_field.path, kPortFields)) {
+    if (field.key == "listen") {
+      has_listen = true;
+      auto listen = reader.Int(field, 1, 65535);
+      if (!listen) continue;
+      port->listen = *listen;
+      auto [claim, inserted] =
+          claims->emplace(*listen, ListenClaim{port_field.path, field.ValueMark().line + 1});
+      if (!inserted) {
+        reader.Fail(field, "listen port " + std::to_string(*listen) + " is already used by " +
+                               claim->second.path + " (line " + std::to_string(claim->second.line) +
+                               ")");
+      }
+    } else if (field.key == "protocol") {
+      auto protocol = reader.String(field);
+      if (!protocol) continue;
+      if (*protocol == "http") {
+        port->protocol = Protocol::kHttp;
+      } else if (*protocol == "tcp") {
+        port->protocol = Protocol::kTcp;
+      } else {
+        reader.Fail(field, "expected one of http, tcp, found " + Describe(field.value));
+      }
+    }
+  }
+  if (!has_listen) {
+    reader.Fail(port_field.KeyMark(), JoinPath(port_field.path, "listen"),
+                "required field is missing: the router's listen port (1 to 65535)");
+  }
+}
+
+void ParsePorts(YamlReader& reader, const Field& ports_field, ListenClaims* claims,
+                std::vector<PortSpec>* ports) {
+  if (!reader.ExpectMap(ports_field)) return;
+  for (const Field& field : reader.AllFields(ports_field.value, ports_field.path)) {
+    PortSpec port;
+    ParsePort(reader, field, claims, &port);
+    ports->push_back(std::move(port));
+  }
+  std::sort(ports->begin(), ports->end(),
+            [](const PortSpec& a, const PortSpec& b) { return a.name < b.name; });
+}
+
+void ParseResources(YamlReader& reader, const Field& resources_field, ResourcesSpec* resources) {
+  if (!reader.ExpectMap(resources_field)) return;
+  for (const Field& field :
+       reader.KnownFields(resources_field.value, resources_field.path, kResourceFields)) {
+    if (field.key == "memory") {
+      auto bytes = reader.ByteSize(field);
+      if (!bytes) continue;
+      if (*bytes == 0) {
+        reader.Fail(field, "must be greater than 0");
+        continue;
+      }
+      resources->memory_bytes = *bytes;
+    } else if (field.key == "cpu") {
+      auto cpu = reader.Number(field);
+      if (!cpu) continue;
+      if (*cpu <= 0) {
+        reader.Fail(field, "must be greater than 0 (cores, such as 0.5)");
+        continue;
+      }
+      resources->cpu = *cpu;
+    }
+  }
+}
+
+ServiceSpec ParseService(YamlReader& reader, const Field& service_field, ListenClaims* claims) {
+  ServiceSpec service;
+  service.name = service_field.key;
+  if (!IsName(service.name)) {
+    reader.Fail(service_field.KeyMark(), service_field.path,
+                "invalid service name \"" + service.name + "\": " + kNameRule);
+  }
+  if (!reader.ExpectMap(service_field)) return service;
+  std::optional<Field> command_field, image_field, args_field;
+  for (const Field& field :
+       reader.KnownFields(service_field.value, service_field.path, kServiceFields)) {
+    if (field.key == "command" || field.key == "image") {
+      bool is_command = field.key == "command";
+      const std::optional<Field>& other = is_command ? image_field : command_field;
+      if (other) {
+        reader.Fail(field.KeyMark(), field.path,
+                    "set either command or image, not both (" + other->key + " is at line " +
+                        std::to_string(other->KeyMark().line + 1) + ")");
+      }
+      (is_command ? command_field : image_field) = field;
+      auto text = reader.String(field);
+      if (!text) continue;
+      if (is_command) {
+        if (text->empty()) reader.Fail(field, "must not be empty");
+        service.command = *text;
+      } else {
+        if (!IsImageReference(*text)) {
+          reader.Fail(field,
+                      "expected an image tag such as \"web:1.4\" or a digest "
+                      "\"sha256:<64 hex digits>\", found " +
+                          Describe(field.value));
+        }
+        service.image = *text;
+      }
+    } else if (field.key == "args") {
+      args_field = field;
+      if (auto args = reader.StringList(field)) service.args = *args;
+    } else if (field.key == "workdir") {
+      if (auto workdir = reader.String(field)) service.workdir = *workdir;
+    } else if (field.key == "env") {
+      ParseEnv(reader, field, &service.env);
+    } else if (field.key == "replicas") {
+      if (auto replicas = reader.Int(field, 0, 1000)) service.replicas = *replicas;
+    } else if (field.key == "ports") {
+      ParsePorts(reader, field, claims, &service.ports);
+    } else if (field.key == "health") {
+      ParseHealth(reader, field, &service.health);
+    } else if (field.key == "resources") {
+      ParseResources(reader, field, &service.resources);
+    } else if (field.key == "strategy") {
+      ParseStrategy(reader, field, &service.rolling);
+    } else if (field.key == "stop_timeout") {
+      if (auto timeout = reader.DurationValue(field, Duration(0))) service.stop_timeout = *timeout;
+    }
+  }
+  if (!command_field && !image_field) {
+    reader.Fail(service_field.KeyMark(), service_field.path, "one of command or image is required");
+  }
+  if (args_field && image_field && !command_field) {
+    reader.Fail(args_field->KeyMark(), args_field->path,
+                "args apply only to command; an image runs its own entrypoint");
+  }
+  return service;
+}
+
+void ParseRoot(YamlReader& reader, const YAML::Node& root, EnvironmentSpec* spec) {
+  if (!root.IsDefined() || root.IsNull()) {
+    reader.Fail(YAML::Mark::null_mark(), "",
+                "the file is empty: expected a mapping with environment and services");
+    return;
+  }
+  if (!root.IsMap()) {
+    reader.Fail(root.Mark(), "",
+                "expected a mapping with environment and services, found " + Describe(root));
+    return;
+  }
+  bool has_environment = false, has_services = false;
+  ListenClaims claims;
+  for (const Field& field : reader.KnownFields(root, "", kTopFields)) {
+    if (field.key == "environment") {
+      has_environment = true;
+      auto name = reader.String(field);
+      if (!name) continue;
+      if (!IsName(*name)) {
+        reader.Fail(field, "invalid environment name \"" + *name + "\": " + kNameRule);
+      }
+      spec->environment = *name;
+    } else if (field.key == "services") {
+      has_services = true;
+      if (!field.value.IsMap()) {
+        reader.Fail(field, "expected a mapping of service names to services, found " +
+                               Describe(field.value) + " (write {} for none)");
+        continue;
+      }
+      for (const Field& service_field : reader.AllFields(field.value, field.path)) {
+        spec->services[service_field.key] = ParseService(reader, service_field, &claims);
+      }
+    }
+  }
+  if (!has_environment) {
+    reader.Fail(root.Mark(), "environment", "required field is missing: the environment's name");
+  }
+  if (!has_services) {
+    reader.Fail(root.Mark(), "services",
+                "required field is missing: a mapping of services (write {} for none)");
+  }
+}
+
+}  // namespace
+
+bool IsName(const std::string& name) {
+  if (name.empty() || name.size() > 63 || name[0] < 'a' || name[0] > 'z') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+ParseOutcome ParseSpec(const std::string& yaml_text, const std::string& file) {
+  YamlReader reader(file);
+  EnvironmentSpec spec;
+  try {
+    YAML::Node root = YAML::Load(yaml_text);
+    ParseRoot(reader, root, &spec);
+  } catch (const YAML::Exception& e) {
+    // Malformed YAML: yaml-cpp stops at the first problem, so it is the only one we can report.
+    reader.Fail(e.mark, "", "malformed YAML: " + e.msg);
+  }
+  ParseOutcome outcome;
+  outcome.errors = reader.TakeErrors();
+  if (outcome.errors.empty()) outcome.spec = std::move(spec);
+  return outcome;
+}
+
+ParseOutcome ParseSpecFile(const std::string& path) {
+  auto unreadable = [&](const std::string& why) {
+    ParseOutcome outcome;
+    outcome.errors.push_back(SpecError{path, 0, 0, "", "cannot read environment file: " + why});
+    return outcome;
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return unreadable("it is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unreadable(std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return unreadable(std::strerror(errno));
+  return ParseSpec(text.str(), path);
+}
+
+}  // namespace cairn::spec
