@@ -1,0 +1,134 @@
+#include "api/client.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace cairn::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+
+ErrorCode CodeFromName(const std::string& name) {
+  for (ErrorCode c : {ErrorCode::kInvalidArgument, ErrorCode::kNotFound, ErrorCode::kConflict,
+                      ErrorCode::kAlreadyExists, ErrorCode::kUnavailable, ErrorCode::kIo}) {
+    if (name == ErrorCodeName(c)) return c;
+  }
+  return ErrorCode::kInternal;
+}
+
+Error Unreachable(const Endpoint& ep, const std::string& why) {
+  return MakeError(ErrorCode::kUnavailable,
+                   "cannot reach the cairn server at " + ep.ToString() + " (" + why +
+                       "); start one with `cairn server` or `cairn up`, or point --addr / "
+                       "CAIRN_ADDR at it");
+}
+
+Error ErrorFromReply(unsigned status, const std::string& body) {
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (!doc.is_discarded() && doc.contains("error") && doc["error"].is_object()) {
+    const auto& e = doc["error"];
+    return MakeError(CodeFromName(e.value("code", "")), e.value("message", ""),
+                     e.value("context", ""));
+  }
+  return MakeError(ErrorCode::kInternal,
+                   "the server answered HTTP " + std::to_string(status) + ": " + body);
+}
+
+}  // namespace
+
+Client::Client(Endpoint endpoint, std::chrono::milliseconds timeout)
+    : endpoint_(std::move(endpoint)), timeout_(timeout) {}
+
+Result<nlohmann::json> Client::Get(const std::string& target) { return Call("GET", target, ""); }
+
+Result<nlohmann::json> Client::Post(const std::string& target, const nlohmann::json& body) {
+  return Call("POST", target, body.dump());
+}
+
+Result<nlohmann::json> Client::Call(const std::string& method, const std::string& target,
+                                    const std::string& body) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  tcp::endpoint ep(asio::ip::make_address(endpoint_.host, ec),
+                   static_cast<unsigned short>(endpoint_.port));
+  if (ec) return Unreachable(endpoint_, "bad host: " + ec.message());
+  stream.expires_after(timeout_);
+  stream.connect(ep, ec);
+  if (ec) return Unreachable(endpoint_, ec.message());
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, endpoint_.ToString());
+  req.set(http::field::user_agent, "cairn-cli");
+  req.set(http::field::content_type, "application/json");
+  req.keep_alive(false);
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req, ec);
+  if (ec) return Unreachable(endpoint_, "while sending: " + ec.message());
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64u << 20);
+  http::read(stream, buffer, parser, ec);
+  if (ec) return Unreachable(endpoint_, "while reading the answer: " + ec.message());
+  const auto& res = parser.get();
+  unsigned status = res.result_int();
+  if (status >= 400) return ErrorFromReply(status, res.body());
+  auto doc = nlohmann::json::parse(res.body(), nullptr, false);
+  if (doc.is_discarded()) {
+    return MakeError(ErrorCode::kInternal, "the server's answer is not JSON: " + res.body());
+  }
+  return doc;
+}
+
+Status Client::Stream(const std::string& target,
+                      const std::function<bool(std::string_view)>& sink) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  tcp::endpoint ep(asio::ip::make_address(endpoint_.host, ec),
+                   static_cast<unsigned short>(endpoint_.port));
+  if (ec) return Unreachable(endpoint_, "bad host: " + ec.message());
+  stream.expires_after(timeout_);
+  stream.connect(ep, ec);
+  if (ec) return Unreachable(endpoint_, ec.message());
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  req.set(http::field::host, endpoint_.ToString());
+  req.set(http::field::user_agent, "cairn-cli");
+  http::write(stream, req, ec);
+  if (ec) return Unreachable(endpoint_, "while sending: " + ec.message());
+  stream.expires_never();
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);
+  http::read_header(stream, buffer, parser, ec);
+  if (ec) return Unreachable(endpoint_, "while reading the answer: " + ec.message());
+  unsigned status = parser.get().result_int();
+  std::string error_body;
+  char chunk[16384];
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk;
+    parser.get().body().size = sizeof(chunk);
+    http::read(stream, buffer, parser, ec);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      if (ec == http::error::end_of_stream || ec == asio::error::eof) break;
+      return MakeError(ErrorCode::kUnavailable, "log stream ended: " + ec.message());
+    }
+    size_t n = sizeof(chunk) - parser.get().body().size;
+    if (status >= 400) {
+      error_body.append(chunk, n);
+    } else if (n > 0 && !sink(std::string_view(chunk, n))) {
+      break;
+    }
+  }
+  if (status >= 400) return ErrorFromReply(status, error_body);
+  return OkStatus();
+}
+
+}  // namespace cairn::api

@@ -1,0 +1,75 @@
+#include "api/json_views.h"
+
+namespace cairn::api {
+
+using nlohmann::json;
+
+json RevisionToJson(const state::Revision& rev, bool with_spec) {
+  json j = {{"number", rev.number},
+            {"hash", rev.hash},
+            {"parent_hash", rev.parent_hash},
+            {"author", rev.author},
+            {"message", rev.message},
+            {"created_at", FormatWallTime(rev.created_at)},
+            {"spec_hash", rev.spec_hash},
+            {"rollback_of", rev.rollback_of ? json(*rev.rollback_of) : json(nullptr)}};
+  if (with_spec) j["spec"] = json::parse(rev.spec_json, nullptr, false);
+  return j;
+}
+
+json StatusToJson(const control::StatusInfo& status) {
+  json services = json::array();
+  for (const auto& s : status.services) {
+    json instances = json::array();
+    for (const auto& i : s.instances) {
+      instances.push_back({{"id", i.id},
+                           {"revision", i.revision},
+                           {"template_hash", i.template_hash},
+                           {"pid", i.pid},
+                           {"port", i.port},
+                           {"state", control::InstancePhaseName(i.phase)},
+                           {"health", i.health_detail},
+                           {"restarts", i.restarts},
+                           {"crash_looping", i.crash_looping},
+                           {"started_at", FormatWallTime(i.started_at)},
+                           {"log_path", i.log_path}});
+    }
+    services.push_back({{"name", s.name},
+                        {"replicas", s.replicas},
+                        {"healthy", s.healthy},
+                        {"revision", s.revision},
+                        {"template_hash", s.template_hash},
+                        {"rollout", control::RolloutStateName(s.rollout)},
+                        {"rollout_reason", s.rollout_reason},
+                        {"instances", instances}});
+  }
+  return {{"environment", status.environment},
+          {"head", status.head ? RevisionToJson(*status.head, false) : json(nullptr)},
+          {"services", services}};
+}
+
+json EventToJson(const control::Event& e) {
+  return {{"seq", e.seq},         {"at", FormatWallTime(e.at)}, {"type", e.type},
+          {"service", e.service}, {"instance", e.instance},     {"message", e.message}};
+}
+
+json AuditToJson(const state::AuditRecord& r) {
+  return {{"id", r.id},         {"at", FormatWallTime(r.at)}, {"actor", r.actor},
+          {"action", r.action}, {"target", r.target},         {"result", r.result}};
+}
+
+json ErrorToJson(const Error& error) {
+  return {{"error",
+           {{"code", ErrorCodeName(error.code)},
+            {"message", error.message},
+            {"context", error.context}}}};
+}
+
+json PlanResponse(const plan::Plan& plan) {
+  return {{"plan", plan::PlanToJson(plan)},
+          {"changes", plan.HasChanges()},
+          {"text", plan::RenderPlanText(plan, false)},
+          {"text_color", plan::RenderPlanText(plan, true)}};
+}
+
+}  // namespace cairn::api

@@ -1,0 +1,212 @@
+#include "api/routes.h"
+
+#include "api/json_views.h"
+#include "plan/plan.h"
+
+namespace cairn::api {
+namespace {
+
+using nlohmann::json;
+
+unsigned HttpStatusFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return 400;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kConflict:
+    case ErrorCode::kAlreadyExists:
+      return 409;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kIo:
+    case ErrorCode::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+Reply JsonReply(const json& body, unsigned status = 200) {
+  return Reply{status, "application/json", body.dump(2) + "\n"};
+}
+
+Reply ErrorReply(const Error& error) {
+  return JsonReply(ErrorToJson(error), HttpStatusFor(error.code));
+}
+
+Reply BadRequest(const std::string& message) {
+  return ErrorReply(MakeError(ErrorCode::kInvalidArgument, message));
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string UrlDecode(const std::string& in) {
+  std::string out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '+') {
+      out.push_back(' ');
+    } else if (in[i] == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 &&
+               HexValue(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return out;
+}
+
+// Parses a whole non-negative integer, or returns -1.
+int64_t ParseNumber(const std::string& text) {
+  if (text.empty() || text.size() > 18) return -1;
+  int64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+std::optional<int64_t> OptionalNumber(const json& body, const char* key) {
+  if (!body.contains(key) || body[key].is_null()) return std::nullopt;
+  return body[key].get<int64_t>();
+}
+
+Reply ApplyReply(const Result<control::ApplyResult>& result) {
+  if (!result.ok()) return ErrorReply(result.error());
+  json body = PlanResponse(result->plan);
+  body["revision"] = result->revision ? RevisionToJson(*result->revision, false) : json(nullptr);
+  return JsonReply(body);
+}
+
+Reply Diff(control::Controller& controller, const Request& req) {
+  int64_t from = ParseNumber(req.query.count("from") ? req.query.at("from") : "");
+  int64_t to = ParseNumber(req.query.count("to") ? req.query.at("to") : "");
+  if (from < 0 || to < 0) return BadRequest("diff needs ?from=N&to=M with revision numbers");
+  auto a = controller.store().GetRevision(from);
+  if (!a.ok()) return ErrorReply(a.error());
+  auto b = controller.store().GetRevision(to);
+  if (!b.ok()) return ErrorReply(b.error());
+  auto changes = plan::DiffJson(json::parse(a->spec_json), json::parse(b->spec_json));
+  json list = json::array();
+  for (const auto& c : changes) {
+    list.push_back({{"path", c.path},
+                    {"old", c.old_value ? *c.old_value : json(nullptr)},
+                    {"new", c.new_value ? *c.new_value : json(nullptr)},
+                    {"kind", !c.old_value ? "added" : !c.new_value ? "removed" : "changed"}});
+  }
+  return JsonReply({{"from", from},
+                    {"to", to},
+                    {"changes", list},
+                    {"text", plan::RenderFieldChanges(changes, false)},
+                    {"text_color", plan::RenderFieldChanges(changes, true)}});
+}
+
+Reply Post(control::Controller& controller, const Request& req) {
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return BadRequest("request body must be JSON");
+  try {
+    if (req.path == "/v1/plan") {
+      auto plan = controller.Plan(body.value("yaml", ""), body.value("file", ""));
+      if (!plan.ok()) return ErrorReply(plan.error());
+      return JsonReply(PlanResponse(*plan));
+    }
+    if (req.path == "/v1/apply") {
+      control::ApplyRequest apply;
+      apply.yaml = body.value("yaml", "");
+      apply.file = body.value("file", "");
+      apply.author = body.value("author", "");
+      apply.message = body.value("message", "");
+      apply.expect_revision = OptionalNumber(body, "expect_revision");
+      if (apply.author.empty()) return BadRequest("apply needs an author");
+      return ApplyReply(controller.Apply(apply));
+    }
+    if (req.path == "/v1/rollback") {
+      auto revision = OptionalNumber(body, "revision");
+      if (!revision) return BadRequest("rollback needs a revision number");
+      std::string author = body.value("author", "");
+      if (author.empty()) return BadRequest("rollback needs an author");
+      return ApplyReply(controller.Rollback(*revision, author, body.value("message", ""),
+                                            OptionalNumber(body, "expect_revision")));
+    }
+  } catch (const json::exception& e) {
+    return BadRequest(std::string("malformed request: ") + e.what());
+  }
+  return ErrorReply(MakeError(ErrorCode::kNotFound, "no such endpoint: POST " + req.path));
+}
+
+Reply Get(control::Controller& controller, const Request& req) {
+  if (req.path == "/v1/version") {
+    return JsonReply({{"version", CAIRN_VERSION}, {"api", "v1"}});
+  }
+  if (req.path == "/v1/status") return JsonReply(StatusToJson(controller.Snapshot()));
+  if (req.path == "/v1/revisions") {
+    auto list = controller.store().ListRevisions();
+    if (!list.ok()) return ErrorReply(list.error());
+    json out = json::array();
+    for (const auto& rev : *list) out.push_back(RevisionToJson(rev, false));
+    return JsonReply(out);
+  }
+  if (req.path.starts_with("/v1/revisions/")) {
+    int64_t n = ParseNumber(req.path.substr(14));
+    if (n < 0) return BadRequest("revision must be a number");
+    auto rev = controller.store().GetRevision(n);
+    if (!rev.ok()) return ErrorReply(rev.error());
+    return JsonReply(RevisionToJson(*rev, true));
+  }
+  if (req.path == "/v1/diff") return Diff(controller, req);
+  if (req.path == "/v1/events") {
+    int64_t after = req.query.count("after") ? ParseNumber(req.query.at("after")) : 0;
+    std::string service = req.query.count("service") ? req.query.at("service") : "";
+    json out = json::array();
+    for (const auto& e : controller.events().Since(std::max<int64_t>(after, 0), service)) {
+      out.push_back(EventToJson(e));
+    }
+    return JsonReply(out);
+  }
+  if (req.path == "/v1/audit") {
+    int64_t limit = req.query.count("limit") ? ParseNumber(req.query.at("limit")) : 100;
+    auto list = controller.store().ListAudit(static_cast<int>(limit < 0 ? 100 : limit));
+    if (!list.ok()) return ErrorReply(list.error());
+    json out = json::array();
+    for (const auto& r : *list) out.push_back(AuditToJson(r));
+    return JsonReply(out);
+  }
+  return ErrorReply(MakeError(ErrorCode::kNotFound, "no such endpoint: GET " + req.path));
+}
+
+}  // namespace
+
+void SplitTarget(const std::string& target, std::string* path,
+                 std::map<std::string, std::string>* query) {
+  size_t q = target.find('?');
+  *path = target.substr(0, q);
+  if (q == std::string::npos) return;
+  std::string rest = target.substr(q + 1);
+  size_t pos = 0;
+  while (pos <= rest.size()) {
+    size_t amp = rest.find('&', pos);
+    if (amp == std::string::npos) amp = rest.size();
+    std::string pair = rest.substr(pos, amp - pos);
+    size_t eq = pair.find('=');
+    if (!pair.empty()) {
+      (*query)[UrlDecode(pair.substr(0, eq))] =
+          eq == std::string::npos ? "" : UrlDecode(pair.substr(eq + 1));
+    }
+    pos = amp + 1;
+  }
+}
+
+Reply Route(control::Controller& controller, const Request& request) {
+  if (request.method == "GET") return Get(controller, request);
+  if (request.method == "POST") return Post(controller, request);
+  return ErrorReply(MakeError(ErrorCode::kInvalidArgument,
+                              "method " + request.method + " is not allowed here"));
+}
+
+}  // namespace cairn::api

@@ -1,0 +1,31 @@
+// Request routing: one HTTP request in, one reply out, by calling the Controller.
+// Pure translation; the streaming log route is handled by log_stream.h.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "control/controller.h"
+
+namespace cairn::api {
+
+struct Request {
+  std::string method;
+  std::string path;                           // without the query
+  std::map<std::string, std::string> query;   // decoded
+  std::string body;
+};
+
+struct Reply {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+// Splits "/v1/x?a=1&b=two" into path and decoded query.
+void SplitTarget(const std::string& target, std::string* path,
+                 std::map<std::string, std::string>* query);
+
+Reply Route(control::Controller& controller, const Request& request);
+
+}  // namespace cairn::api

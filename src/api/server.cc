@@ -1,0 +1,191 @@
+#include "api/server.h"
+
+#include <sys/socket.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <charconv>
+
+#include "api/log_stream.h"
+#include "api/routes.h"
+
+namespace cairn::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+
+constexpr auto kIdleTimeout = std::chrono::seconds(120);
+constexpr size_t kMaxBodyBytes = 8u << 20;  // an environment file is far smaller
+constexpr auto kLogPollInterval = std::chrono::milliseconds(200);
+
+std::string Chunk(const std::string& data) {
+  char size[20];
+  auto [end, ec] = std::to_chars(size, size + sizeof(size), data.size(), 16);
+  (void)ec;
+  return std::string(size, end) + "\r\n" + data + "\r\n";
+}
+
+bool PeerClosed(tcp::socket& socket) {
+  char byte;
+  ssize_t n = recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+awaitable<void> StreamLogs(beast::tcp_stream& stream, control::Controller& controller,
+                           const Request& req, std::shared_ptr<bool> open) {
+  std::string service = req.path.substr(std::string("/v1/logs/").size());
+  LogFollower follower(controller, service);
+  if (!follower.ServiceKnown()) {
+    std::string body = "{\"error\":{\"code\":\"not_found\",\"message\":\"no service named \\\"" +
+                       service + "\\\" has instances\",\"context\":\"\"}}\n";
+    std::string head = "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+                       "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    co_await asio::async_write(stream.socket(), asio::buffer(head + body), use_awaitable);
+    co_return;
+  }
+  int tail = 100;
+  if (req.query.count("tail")) tail = std::max(0, std::atoi(req.query.at("tail").c_str()));
+  bool follow = req.query.count("follow") && req.query.at("follow") != "0";
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
+      "Cache-Control: no-store\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+  std::string first = follower.Start(tail);
+  if (!first.empty()) head += Chunk(first);
+  co_await asio::async_write(stream.socket(), asio::buffer(head), use_awaitable);
+  asio::steady_timer timer(stream.socket().get_executor());
+  while (follow && *open && !PeerClosed(stream.socket())) {
+    timer.expires_after(kLogPollInterval);
+    co_await timer.async_wait(use_awaitable);
+    std::string more = follower.Poll();
+    if (!more.empty()) {
+      co_await asio::async_write(stream.socket(), asio::buffer(Chunk(more)), use_awaitable);
+    }
+  }
+  co_await asio::async_write(stream.socket(), asio::buffer(std::string("0\r\n\r\n")),
+                             use_awaitable);
+}
+
+awaitable<void> Session(tcp::socket socket, control::Controller& controller,
+                        std::shared_ptr<bool> open) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  try {
+    while (*open) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(kMaxBodyBytes);
+      stream.expires_after(kIdleTimeout);
+      co_await http::async_read(stream, buffer, parser, use_awaitable);
+      stream.expires_never();
+      const auto& msg = parser.get();
+      Request req;
+      req.method = std::string(msg.method_string());
+      SplitTarget(std::string(msg.target()), &req.path, &req.query);
+      req.body = msg.body();
+      if (req.method == "GET" && req.path.starts_with("/v1/logs/")) {
+        co_await StreamLogs(stream, controller, req, open);
+        break;
+      }
+      Reply reply = Route(controller, req);
+      http::response<http::string_body> res{static_cast<http::status>(reply.status),
+                                            msg.version()};
+      res.set(http::field::server, "cairn");
+      res.set(http::field::content_type, reply.content_type);
+      res.keep_alive(msg.keep_alive());
+      res.body() = std::move(reply.body);
+      res.prepare_payload();
+      co_await http::async_write(stream, res, use_awaitable);
+      if (!res.keep_alive()) break;
+    }
+  } catch (const boost::system::system_error&) {
+    // The client went away or sent something unreadable: the connection ends, nothing else.
+  }
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+}
+
+awaitable<void> AcceptLoop(tcp::acceptor& acceptor, control::Controller& controller,
+                           std::shared_ptr<bool> open) {
+  while (*open) {
+    boost::system::error_code ec;
+    tcp::socket socket =
+        co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (!*open) co_return;
+      continue;
+    }
+    asio::co_spawn(acceptor.get_executor(), Session(std::move(socket), controller, open),
+                   asio::detached);
+  }
+}
+
+}  // namespace
+
+Result<Endpoint> ParseEndpoint(const std::string& text) {
+  Endpoint ep;
+  std::string port_text = text;
+  size_t colon = text.rfind(':');
+  if (colon != std::string::npos) {
+    if (colon > 0) ep.host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+  }
+  int port = 0;
+  auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port < 0 ||
+      port > 65535) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "invalid address \"" + text + "\": expected HOST:PORT, e.g. 127.0.0.1:7400");
+  }
+  ep.port = port;
+  return ep;
+}
+
+ApiServer::ApiServer(asio::io_context& io, control::Controller& controller)
+    : io_(io), controller_(controller), open_(std::make_shared<bool>(true)) {}
+
+ApiServer::~ApiServer() { Close(); }
+
+Status ApiServer::Listen(const Endpoint& endpoint) {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(endpoint.host, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "invalid listen host \"" + endpoint.host + "\": use an IP address");
+  }
+  tcp::endpoint ep(address, static_cast<unsigned short>(endpoint.port));
+  acceptor_ = std::make_unique<tcp::acceptor>(io_);
+  acceptor_->open(ep.protocol(), ec);
+  if (!ec) acceptor_->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(ep, ec);
+  if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot listen on " + endpoint.ToString() + ": " + ec.message() +
+                         (ec == asio::error::address_in_use
+                              ? " (another cairn server? pick another with --addr)"
+                              : ""));
+  }
+  bound_port_ = acceptor_->local_endpoint().port();
+  asio::co_spawn(io_, AcceptLoop(*acceptor_, controller_, open_), asio::detached);
+  return OkStatus();
+}
+
+void ApiServer::Close() {
+  *open_ = false;
+  if (acceptor_) {
+    boost::system::error_code ec;
+    acceptor_->close(ec);
+  }
+}
+
+}  // namespace cairn::api

@@ -1,0 +1,42 @@
+// ApiServer: cairn's HTTP JSON API on the controller's io_context. See README.md for routes.
+// Threading: construct, Listen and Close on the controller strand; handlers run there too.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <string>
+
+#include "control/controller.h"
+#include "core/result.h"
+
+namespace cairn::api {
+
+struct Endpoint {
+  std::string host = "127.0.0.1";
+  int port = 7400;
+  std::string ToString() const { return host + ":" + std::to_string(port); }
+};
+
+// "HOST:PORT", ":PORT" or "PORT"; the default host is 127.0.0.1.
+Result<Endpoint> ParseEndpoint(const std::string& text);
+
+class ApiServer {
+ public:
+  ApiServer(boost::asio::io_context& io, control::Controller& controller);
+  ~ApiServer();
+  // Binds and starts accepting. kUnavailable with the address when it is in use.
+  Status Listen(const Endpoint& endpoint);
+  // Stops accepting; open connections end after their current request.
+  void Close();
+  int bound_port() const { return bound_port_; }
+
+ private:
+  boost::asio::io_context& io_;
+  control::Controller& controller_;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  int bound_port_ = 0;
+  std::shared_ptr<bool> open_;
+};
+
+}  // namespace cairn::api

@@ -1,0 +1,106 @@
+#include "cli/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/server_runner.h"
+#include "cli/up_command.h"
+
+namespace cairn::cli {
+
+int Main(int argc, char** argv) {
+  CLI::App app{"cairn: immutable infrastructure in one binary"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("cairn ") + CAIRN_VERSION);
+
+  GlobalOptions g;
+  std::string output;
+  auto add_client_flags = [&](CLI::App* cmd, bool has_output) {
+    cmd->add_option("--addr", g.addr, "server address HOST:PORT (default $CAIRN_ADDR or 127.0.0.1:7400)");
+    if (has_output) {
+      cmd->add_option("-o,--output", output, "output format")->check(CLI::IsMember({"text", "json"}));
+    }
+  };
+  ApplyOptions apply;
+  auto add_apply_flags = [&](CLI::App* cmd, bool with_file) {
+    if (with_file) cmd->add_option("-f,--file", apply.file, "environment file")->capture_default_str();
+    cmd->add_option("-m,--message", apply.message, "why this change is made");
+    cmd->add_option("--author", apply.author, "who makes it (default $USER)");
+    cmd->add_option("--expect-revision", apply.expect_revision,
+                    "refuse unless the head is this revision (0: none yet)");
+    cmd->add_flag("--wait", apply.wait, "wait until the rollout finishes; exit 4 if it fails");
+  };
+
+  ServerOptions server_options;
+  auto* server = app.add_subcommand("server", "run the cairn server (API, controller, instances)");
+  server->add_option("--data-dir", server_options.data_dir, "state and logs (default ~/.local/share/cairn)");
+  server->add_option("--addr", server_options.addr, "API listen address")->capture_default_str();
+
+  auto* up = app.add_subcommand("up", "server in the foreground + apply FILE + live progress");
+  up->add_option("--data-dir", server_options.data_dir, "state and logs (default ~/.local/share/cairn)");
+  up->add_option("--addr", server_options.addr, "API listen address")->capture_default_str();
+  add_apply_flags(up, true);
+
+  auto* plan = app.add_subcommand("plan", "show what applying FILE would change");
+  add_client_flags(plan, true);
+  plan->add_option("-f,--file", apply.file, "environment file")->capture_default_str();
+  plan->add_flag("--detailed-exitcode", apply.detailed_exitcode,
+                 "exit 0 when nothing changes, 2 when something does, 1 on error");
+
+  auto* apply_cmd = app.add_subcommand("apply", "record FILE as a new revision and roll it out");
+  add_client_flags(apply_cmd, true);
+  add_apply_flags(apply_cmd, true);
+
+  int64_t rollback_to = 0;
+  auto* rollback = app.add_subcommand("rollback", "new revision equal to an earlier one");
+  add_client_flags(rollback, true);
+  rollback->add_option("revision", rollback_to, "revision number to return to")->required();
+  add_apply_flags(rollback, false);
+
+  std::string service;
+  auto* status = app.add_subcommand("status", "services, rollouts and instances");
+  add_client_flags(status, true);
+  status->add_option("service", service, "only this service");
+
+  auto* history = app.add_subcommand("history", "every revision, oldest first");
+  add_client_flags(history, true);
+
+  int64_t diff_from = 0, diff_to = 0;
+  auto* diff = app.add_subcommand("diff", "field-level difference between two revisions");
+  add_client_flags(diff, true);
+  diff->add_option("from", diff_from, "older revision")->required();
+  diff->add_option("to", diff_to, "newer revision")->required();
+
+  bool follow = false;
+  int tail = 100;
+  auto* logs = app.add_subcommand("logs", "instance logs of a service");
+  add_client_flags(logs, false);
+  logs->add_option("service", service, "service name")->required();
+  logs->add_flag("-f,--follow", follow, "keep printing new lines");
+  logs->add_option("--tail", tail, "lines per instance to start with")->capture_default_str();
+
+  auto* version = app.add_subcommand("version", "client and server versions");
+  add_client_flags(version, true);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  g.json = output == "json";
+
+  if (server->parsed()) return RunServer(server_options, nullptr);
+  if (up->parsed()) return UpCommand(g, server_options, apply);
+  if (plan->parsed()) return PlanCommand(g, apply);
+  if (apply_cmd->parsed()) return ApplyCommand(g, apply);
+  if (rollback->parsed()) return RollbackCommand(g, rollback_to, apply);
+  if (status->parsed()) return StatusCommand(g, service);
+  if (history->parsed()) return HistoryCommand(g);
+  if (diff->parsed()) return DiffCommand(g, diff_from, diff_to);
+  if (logs->parsed()) return LogsCommand(g, service, follow, tail);
+  if (version->parsed()) return VersionCommand(g);
+  return kExitError;
+}
+
+}  // namespace cairn::cli

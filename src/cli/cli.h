@@ -1,0 +1,20 @@
+// cairn's command line. Every command except `server` and `up` is a client of the API.
+//
+// Exit codes (documented in docs/cli.md):
+//   0 success; 1 error (invalid input or a failed request); 2 `plan --detailed-exitcode` found
+//   changes; 3 the server cannot be reached; 4 a rollout failed (`apply --wait`,
+//   `rollback --wait`); 5 the head moved (`--expect-revision`).
+#pragma once
+
+namespace cairn::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitChanges = 2;
+constexpr int kExitUnreachable = 3;
+constexpr int kExitRolloutFailed = 4;
+constexpr int kExitConflict = 5;
+
+int Main(int argc, char** argv);
+
+}  // namespace cairn::cli

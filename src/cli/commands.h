@@ -1,0 +1,45 @@
+// The client commands. Each returns the process exit code (see cli.h).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "api/client.h"
+
+namespace cairn::cli {
+
+struct GlobalOptions {
+  std::string addr;  // empty: $CAIRN_ADDR, else 127.0.0.1:7400
+  bool json = false; // -o json
+};
+
+struct ApplyOptions {
+  std::string file = "cairn.yaml";
+  std::string author;   // empty: $USER
+  std::string message;
+  std::optional<int64_t> expect_revision;
+  bool wait = false;
+  bool detailed_exitcode = false;  // plan only
+};
+
+Result<api::Client> Connect(const GlobalOptions& g);
+std::string DefaultAuthor();
+
+int PlanCommand(const GlobalOptions& g, const ApplyOptions& o);
+int ApplyCommand(const GlobalOptions& g, const ApplyOptions& o);
+int RollbackCommand(const GlobalOptions& g, int64_t revision, const ApplyOptions& o);
+int StatusCommand(const GlobalOptions& g, const std::string& service);
+int HistoryCommand(const GlobalOptions& g);
+int DiffCommand(const GlobalOptions& g, int64_t from, int64_t to);
+int LogsCommand(const GlobalOptions& g, const std::string& service, bool follow, int tail);
+int VersionCommand(const GlobalOptions& g);
+
+// Polls status (printing events as they come) until every service's rollout has finished
+// at the head revision (kExitOk) or one failed (kExitRolloutFailed). `keep_going` false ends
+// it early with kExitOk.
+int WaitForRollout(api::Client& client, int64_t revision, const bool* keep_going = nullptr);
+// Prints events after `*after_seq` and advances it.
+void PrintNewEvents(api::Client& client, int64_t* after_seq);
+std::string RenderStatus(const nlohmann::json& status, const std::string& service);
+
+}  // namespace cairn::cli

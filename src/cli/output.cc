@@ -1,0 +1,56 @@
+#include "cli/output.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "cli/cli.h"
+
+namespace cairn::cli {
+
+bool UseColor() { return isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr; }
+
+std::string Table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+int Fail(const Error& error) {
+  std::string text = error.ToString();
+  size_t pos = 0;
+  bool first = true;
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    std::fprintf(stderr, "%s%s\n", first ? "error: " : "  ", text.substr(pos, nl - pos).c_str());
+    first = false;
+    pos = nl + 1;
+  }
+  switch (error.code) {
+    case ErrorCode::kUnavailable:
+      return kExitUnreachable;
+    case ErrorCode::kConflict:
+      return kExitConflict;
+    default:
+      return kExitError;
+  }
+}
+
+std::string Short(const std::string& hash, size_t n) { return hash.substr(0, n); }
+
+}  // namespace cairn::cli

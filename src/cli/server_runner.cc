@@ -1,0 +1,100 @@
+#include "cli/server_runner.h"
+
+#include <signal.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "api/server.h"
+#include "cli/cli.h"
+#include "cli/output.h"
+#include "control/controller.h"
+#include "runtime/driver.h"
+#include "state/state_store.h"
+
+namespace cairn::cli {
+
+std::string DefaultDataDir() {
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) {
+    return std::string(xdg) + "/cairn";
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : "/tmp") + "/.local/share/cairn";
+}
+
+int RunServer(const ServerOptions& options, const std::function<void()>& on_ready,
+              std::atomic<bool>* stop_requested) {
+  auto endpoint = api::ParseEndpoint(options.addr);
+  if (!endpoint.ok()) return Fail(endpoint.error());
+  std::error_code fs_error;
+  std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
+  std::filesystem::create_directories(data_dir, fs_error);
+  data_dir = std::filesystem::weakly_canonical(std::filesystem::absolute(data_dir)).string();
+
+  // A client that goes away mid-answer must not kill the server.
+  signal(SIGPIPE, SIG_IGN);
+
+  auto store = state::OpenSqliteStore(data_dir, SystemClock::Get());
+  if (!store.ok()) return Fail(store.error());
+
+  boost::asio::io_context io(1);
+  control::ControllerOptions copts;
+  copts.data_dir = data_dir;
+  control::Controller controller(io, copts, std::move(*store), runtime::NewProcessDriver(),
+                                 SystemClock::Get());
+  api::ApiServer api(io, controller);
+  if (auto ok = api.Listen(*endpoint); !ok.ok()) return Fail(ok.error());
+  if (auto ok = controller.Start(); !ok.ok()) return Fail(ok.error());
+  std::fprintf(stderr, "cairn server %s listening on %s, data dir %s\n", CAIRN_VERSION,
+               endpoint->ToString().c_str(), data_dir.c_str());
+
+  bool shutting_down = false;
+  auto shut_down = [&](const char* why) {
+    if (shutting_down) {
+      std::fprintf(stderr, "cairn: second %s; exiting now\n", why);
+      io.stop();
+      return;
+    }
+    shutting_down = true;
+    api.Close();
+    if (options.stop_instances_on_exit) {
+      std::fprintf(stderr, "cairn: %s; stopping every instance\n", why);
+      controller.StopAll([&io] { io.stop(); });
+    } else {
+      std::fprintf(stderr, "cairn: %s; leaving instances running for the next server\n", why);
+      controller.Detach();
+      io.stop();
+    }
+  };
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      shut_down(sig == SIGINT ? "interrupted" : "terminated");
+      wait_signal();
+    });
+  };
+  wait_signal();
+
+  // `stop_requested` lets an embedding command (cairn up) end the server without a signal.
+  boost::asio::steady_timer poll(io);
+  std::function<void()> watch = [&] {
+    poll.expires_after(std::chrono::milliseconds(100));
+    poll.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (stop_requested && stop_requested->load() && !shutting_down) shut_down("stopping");
+      watch();
+    });
+  };
+  if (stop_requested) watch();
+  if (on_ready) boost::asio::post(io, on_ready);
+  io.run();
+  return kExitOk;
+}
+
+}  // namespace cairn::cli

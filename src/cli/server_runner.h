@@ -1,0 +1,26 @@
+// Runs a cairn server in this process: state store, controller and API on one io_context.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+namespace cairn::cli {
+
+struct ServerOptions {
+  std::string data_dir;  // empty: $XDG_DATA_HOME/cairn, else ~/.local/share/cairn
+  std::string addr = "127.0.0.1:7400";
+  // On SIGINT/SIGTERM: true stops every instance before exiting (`cairn up`); false leaves
+  // them running for the next server to adopt (`cairn server`).
+  bool stop_instances_on_exit = false;
+};
+
+// The data dir to use when none is given.
+std::string DefaultDataDir();
+
+// Blocks until a signal (or `stop_requested`) ends the server. `on_ready` runs on a server
+// thread once the API listens. Returns the process exit code; errors are printed.
+int RunServer(const ServerOptions& options, const std::function<void()>& on_ready,
+              std::atomic<bool>* stop_requested = nullptr);
+
+}  // namespace cairn::cli

@@ -1,0 +1,294 @@
+// Controller lifecycle and the user-facing operations: plan, apply, rollback, status.
+// The reconcile loop itself lives in controller_loop.cc.
+#include "control/controller.h"
+
+#include <signal.h>
+
+#include "control/controller_internal.h"
+#include "control/host_scan.h"
+#include "runtime/proc.h"
+
+namespace cairn::control {
+
+const char* RolloutStateName(RolloutState state) {
+  switch (state) {
+    case RolloutState::kProgressing:
+      return "progressing";
+    case RolloutState::kComplete:
+      return "complete";
+    case RolloutState::kFailed:
+      return "failed";
+  }
+  return "unknown";
+}
+
+Controller::Controller(boost::asio::io_context& io, ControllerOptions options,
+                       std::unique_ptr<state::StateStore> store,
+                       std::unique_ptr<runtime::Driver> driver, const Clock* clock)
+    : io_(io),
+      options_(std::move(options)),
+      store_(std::move(store)),
+      driver_(std::move(driver)),
+      clock_(clock),
+      events_(clock),
+      timer_(io) {}
+
+Controller::~Controller() = default;
+
+Status Controller::Start() {
+  auto head = store_->Head();
+  if (!head.ok()) return head.error();
+  head_ = *head;
+  if (auto chain = store_->VerifyChain(); !chain.ok()) return chain.error();
+
+  auto records = store_->ListInstances();
+  if (!records.ok()) return records.error();
+  SteadyTime now = clock_->Now();
+  std::map<std::string, bool> known;
+  for (const auto& rec : *records) {
+    known[rec.id] = true;
+    runtime::InstanceHandle handle{rec.pid, rec.start_ticks};
+    auto status = driver_->Inspect(handle);
+    auto spec = SpecOf(rec.revision);
+    if (status.state != runtime::InstanceState::kRunning || !spec.ok() ||
+        !(*spec)->services.count(rec.service)) {
+      events_.Add("instance.lost", rec.service, rec.id,
+                  "instance " + rec.id + " (pid " + std::to_string(rec.pid) +
+                      ") is no longer running; it will be replaced");
+      if (status.state == runtime::InstanceState::kRunning) (void)driver_->Kill(handle);
+      (void)store_->DeleteInstance(rec.id);
+      continue;
+    }
+    const spec::ServiceSpec& svc = (*spec)->services.at(rec.service);
+    auto live = std::make_unique<Live>(rec, svc, now, options_.restart);
+    live->handle = handle;
+    live->adopted = true;
+    live->phase =
+        svc.health.kind == spec::HealthKind::kNone ? InstancePhase::kHealthy : InstancePhase::kStarting;
+    live->probed = svc.health.kind == spec::HealthKind::kNone;
+    events_.Add("instance.adopted", rec.service, rec.id,
+                "adopted running instance " + rec.id + " (pid " + std::to_string(rec.pid) + ")");
+    live_[rec.id] = std::move(live);
+  }
+  // Instances started by a server that died before recording them: nobody knows them.
+  for (const auto& proc : FindProcessesTaggedWith(options_.data_dir)) {
+    if (known.count(proc.instance_id)) continue;
+    if (kill(-proc.pid, SIGKILL) != 0) kill(proc.pid, SIGKILL);
+    events_.Add("instance.orphan_stopped", "", proc.instance_id,
+                "stopped untracked instance " + proc.instance_id + " (pid " +
+                    std::to_string(proc.pid) + ") left by an earlier server");
+  }
+  running_ = true;
+  Audit("cairn", "server.start", options_.data_dir, "ok");
+  ScheduleTick();
+  return OkStatus();
+}
+
+Result<const spec::EnvironmentSpec*> Controller::SpecOf(int64_t revision) {
+  auto it = specs_.find(revision);
+  if (it != specs_.end()) return &it->second;
+  auto rev = store_->GetRevision(revision);
+  if (!rev.ok()) return rev.error();
+  nlohmann::json doc = nlohmann::json::parse(rev->spec_json, nullptr, false);
+  if (doc.is_discarded()) {
+    return MakeError(ErrorCode::kInternal, "stored spec is not JSON",
+                     "revision " + std::to_string(revision));
+  }
+  auto parsed = spec::FromJson(doc);
+  if (!parsed.ok()) return parsed.error();
+  return &specs_.emplace(revision, std::move(*parsed)).first->second;
+}
+
+Status Controller::ValidateRunnable(const spec::EnvironmentSpec& spec) const {
+  std::string problems;
+  for (const auto& [name, svc] : spec.services) {
+    if (!svc.image.empty()) {
+      problems += "services." + name +
+                  ".image: this cairn server has no image store yet; give the service a "
+                  "`command` to run it with the process driver\n";
+    } else if (!CommandIsExecutable(svc.command)) {
+      problems += "services." + name + ".command: \"" + svc.command +
+                  "\" is not an executable file, nor found in the cairn server's PATH\n";
+    }
+  }
+  if (problems.empty()) return OkStatus();
+  problems.pop_back();
+  return MakeError(ErrorCode::kInvalidArgument, problems);
+}
+
+namespace {
+
+Result<spec::EnvironmentSpec> ParseOrError(const std::string& yaml, const std::string& file) {
+  spec::ParseOutcome outcome = spec::ParseSpec(yaml, file.empty() ? "cairn.yaml" : file);
+  if (!outcome.errors.empty()) return spec::ErrorsToError(outcome.errors);
+  return std::move(*outcome.spec);
+}
+
+}  // namespace
+
+Result<plan::Plan> Controller::Plan(const std::string& yaml, const std::string& file) {
+  auto proposed = ParseOrError(yaml, file);
+  if (!proposed.ok()) return proposed.error();
+  if (auto ok = ValidateRunnable(*proposed); !ok.ok()) return ok.error();
+  const spec::EnvironmentSpec* current = nullptr;
+  if (head_) {
+    auto spec = SpecOf(head_->number);
+    if (!spec.ok()) return spec.error();
+    current = *spec;
+  }
+  return plan::ComputePlan(current, *proposed);
+}
+
+Result<ApplyResult> Controller::Apply(const ApplyRequest& request) {
+  auto proposed = ParseOrError(request.yaml, request.file);
+  Status valid = proposed.ok() ? ValidateRunnable(*proposed) : Status(proposed.error());
+  if (!valid.ok()) {
+    Audit(request.author, "apply", request.file, "rejected: " + valid.error().ToString());
+    return valid.error();
+  }
+  return AppendSpec(*proposed, request.author, request.message, request.expect_revision,
+                    std::nullopt, "apply");
+}
+
+Result<ApplyResult> Controller::Rollback(int64_t number, const std::string& author,
+                                         const std::string& message,
+                                         std::optional<int64_t> expect) {
+  auto spec = SpecOf(number);
+  if (!spec.ok()) {
+    Audit(author, "rollback", "revision " + std::to_string(number),
+          "rejected: " + spec.error().ToString());
+    return spec.error();
+  }
+  spec::EnvironmentSpec copy = **spec;
+  std::string msg = message.empty() ? "rollback to revision " + std::to_string(number) : message;
+  return AppendSpec(copy, author, msg, expect, number, "rollback");
+}
+
+Result<ApplyResult> Controller::AppendSpec(const spec::EnvironmentSpec& proposed,
+                                           const std::string& author, const std::string& message,
+                                           std::optional<int64_t> expect,
+                                           std::optional<int64_t> rollback_of,
+                                           const std::string& action) {
+  ApplyResult result;
+  const spec::EnvironmentSpec* current = nullptr;
+  if (head_) {
+    auto spec = SpecOf(head_->number);
+    if (!spec.ok()) return spec.error();
+    current = *spec;
+  }
+  int64_t head_number = head_ ? head_->number : 0;
+  if (expect && *expect != head_number) {
+    Error err = MakeError(ErrorCode::kConflict,
+                          "the head is revision " + std::to_string(head_number) +
+                              ", not " + std::to_string(*expect) +
+                              " as expected; review `cairn plan` again and retry");
+    Audit(author, action, "revision " + std::to_string(head_number + 1),
+          "rejected: " + err.ToString());
+    return err;
+  }
+  result.plan = plan::ComputePlan(current, proposed);
+  if (!result.plan.HasChanges()) return result;
+
+  state::NewRevision rev;
+  rev.spec_json = spec::CanonicalJson(proposed);
+  rev.spec_hash = spec::SpecHash(proposed);
+  rev.author = author;
+  rev.message = message;
+  rev.rollback_of = rollback_of;
+  rev.expect_head = head_number;
+  auto appended = store_->AppendRevision(rev);
+  if (!appended.ok()) {
+    Audit(author, action, "revision " + std::to_string(head_number + 1),
+          "failed: " + appended.error().ToString());
+    return appended.error();
+  }
+  head_ = *appended;
+  specs_.emplace(head_->number, proposed);
+  result.revision = *appended;
+  Audit(author, action, "revision " + std::to_string(head_->number), "ok");
+  std::string what = rollback_of ? "rollback to revision " + std::to_string(*rollback_of)
+                                 : "\"" + message + "\"";
+  events_.Add("revision.applied", "", "",
+              "revision " + std::to_string(head_->number) + " applied by " + author + ": " +
+                  what);
+  if (running_) Reconcile(clock_->Now());
+  return result;
+}
+
+void Controller::Audit(const std::string& actor, const std::string& action,
+                       const std::string& target, const std::string& result) {
+  state::AuditRecord record;
+  record.at = clock_->WallNow();
+  record.actor = actor;
+  record.action = action;
+  record.target = target;
+  record.result = result;
+  if (auto ok = store_->AppendAudit(record); !ok.ok()) {
+    events_.Add("audit.failed", "", "", "could not write audit record: " + ok.error().ToString());
+  }
+}
+
+StatusInfo Controller::Snapshot() const {
+  StatusInfo info;
+  info.head = head_;
+  if (head_) {
+    auto it = specs_.find(head_->number);
+    if (it != specs_.end()) info.environment = it->second.environment;
+  }
+  std::map<std::string, ServiceInfo> services;
+  for (const auto& [name, rollout] : rollouts_) {
+    ServiceInfo& s = services[name];
+    s.name = name;
+    s.replicas = rollout.replicas;
+    s.revision = rollout.revision;
+    s.template_hash = rollout.template_hash;
+    s.rollout = rollout.state;
+    s.rollout_reason = rollout.reason;
+  }
+  for (const auto& [id, live] : live_) {
+    ServiceInfo& s = services[live->record.service];
+    s.name = live->record.service;
+    InstanceInfo inst;
+    inst.id = id;
+    inst.service = live->record.service;
+    inst.revision = live->record.revision;
+    inst.template_hash = live->record.template_hash;
+    inst.pid = live->handle.pid;
+    inst.port = live->record.port;
+    inst.phase = live->phase;
+    inst.health_detail = live->last_probe;
+    inst.restarts = live->restarts.restarts();
+    inst.crash_looping = live->restarts.crash_looping();
+    inst.started_at = live->record.started_at;
+    inst.log_path = live->record.log_path;
+    if (inst.phase == InstancePhase::kHealthy) ++s.healthy;
+    s.instances.push_back(std::move(inst));
+  }
+  for (auto& [name, s] : services) info.services.push_back(std::move(s));
+  return info;
+}
+
+void Controller::StopAll(std::function<void()> done) {
+  stopping_all_ = true;
+  stop_all_done_ = std::move(done);
+  for (auto& [id, live] : live_) {
+    if (live->phase != InstancePhase::kStopping) BeginStop(*live, "the server is shutting down");
+  }
+  FinishStopAll();
+}
+
+void Controller::FinishStopAll() {
+  if (!stopping_all_ || !live_.empty() || !stop_all_done_) return;
+  running_ = false;
+  timer_.cancel();
+  auto done = std::move(stop_all_done_);
+  stop_all_done_ = nullptr;
+  done();
+}
+
+void Controller::Detach() {
+  running_ = false;
+  timer_.cancel();
+}
+
+}  // namespace cairn::control

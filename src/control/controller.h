@@ -1,0 +1,166 @@
+// Controller: converges the running instances to the head revision. It is the one place that
+// knows specs, revisions, instances and health together; everything it decides comes from the
+// pure DecideService, everything it does goes through the StateStore and the Driver.
+//
+// Threading: every method is called on the io_context the Controller was built with, which
+// one thread runs (the controller strand). Nothing here takes a lock.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control/event_log.h"
+#include "control/rolling_decision.h"
+#include "core/clock.h"
+#include "plan/plan.h"
+#include "runtime/driver.h"
+#include "runtime/health_tracker.h"
+#include "runtime/restart_policy.h"
+#include "spec/spec.h"
+#include "state/state_store.h"
+
+namespace cairn::control {
+
+struct ControllerOptions {
+  // Absolute path of the data dir; instance logs go to <data_dir>/logs.
+  std::string data_dir;
+  // How often the controller observes and decides. 100ms keeps a rollout step quick without
+  // measurable CPU on an idle server.
+  Duration tick{100};
+  // Instance logs rotate (copytruncate) past this size, keeping this many old files.
+  uint64_t log_max_bytes = 10ull << 20;
+  int log_keep = 3;
+  runtime::RestartPolicyOptions restart;
+};
+
+struct ApplyRequest {
+  std::string yaml;   // the environment file's text
+  std::string file;   // its name, for error positions
+  std::string author;
+  std::string message;
+  std::optional<int64_t> expect_revision;
+};
+
+struct ApplyResult {
+  plan::Plan plan;
+  std::optional<state::Revision> revision;  // the new head; unset when nothing changed
+};
+
+struct InstanceInfo {
+  std::string id;
+  std::string service;
+  int64_t revision = 0;
+  std::string template_hash;
+  int pid = 0;
+  int port = 0;
+  InstancePhase phase = InstancePhase::kStarting;
+  std::string health_detail;  // the last probe's answer
+  int restarts = 0;
+  bool crash_looping = false;
+  WallTime started_at;
+  std::string log_path;
+};
+
+enum class RolloutState { kProgressing, kComplete, kFailed };
+const char* RolloutStateName(RolloutState state);
+
+struct ServiceInfo {
+  std::string name;
+  int replicas = 0;               // desired
+  int64_t revision = 0;           // the revision whose template is the target
+  std::string template_hash;
+  RolloutState rollout = RolloutState::kProgressing;
+  std::string rollout_reason;     // why it failed
+  int healthy = 0;
+  std::vector<InstanceInfo> instances;
+};
+
+struct StatusInfo {
+  std::string environment;
+  std::optional<state::Revision> head;
+  std::vector<ServiceInfo> services;
+};
+
+class Controller {
+ public:
+  Controller(boost::asio::io_context& io, ControllerOptions options,
+             std::unique_ptr<state::StateStore> store, std::unique_ptr<runtime::Driver> driver,
+             const Clock* clock);
+  ~Controller();
+
+  // Adopts the instances an earlier server left running (same pid and start time), forgets
+  // the ones that are gone, stops untracked ones tagged with this data dir, then starts the
+  // reconcile loop.
+  Status Start();
+
+  // Parses, validates and plans `yaml` against the head without changing anything.
+  Result<plan::Plan> Plan(const std::string& yaml, const std::string& file);
+  // Plans and, when something changes, appends a revision. Invalid input or a moved head
+  // leaves the head unchanged. Every call is audited.
+  Result<ApplyResult> Apply(const ApplyRequest& request);
+  // Appends a revision whose spec equals revision `number`, recorded as its rollback.
+  Result<ApplyResult> Rollback(int64_t number, const std::string& author,
+                               const std::string& message, std::optional<int64_t> expect);
+
+  StatusInfo Snapshot() const;
+  state::StateStore& store() { return *store_; }
+  const EventLog& events() const { return events_; }
+
+  // Stops every instance (SIGTERM, then SIGKILL after its stop_timeout) and calls `done`
+  // once none is left. Used by `cairn up` on Ctrl-C.
+  void StopAll(std::function<void()> done);
+  // Stops the loop and leaves instances running for the next server to adopt.
+  void Detach();
+
+ private:
+  struct Live;
+  struct Rollout;
+
+  void ScheduleTick();
+  void Tick();
+  void ObserveProcesses(SteadyTime now);
+  void RestartCrashed(SteadyTime now);
+  void ProbeDue(SteadyTime now);
+  void OnProbeResult(const std::string& id, bool ok, const std::string& detail);
+  void Reconcile(SteadyTime now);
+  void RotateLogs(SteadyTime now);
+  void FinishStopAll();
+
+  Result<const spec::EnvironmentSpec*> SpecOf(int64_t revision);
+  Status ValidateRunnable(const spec::EnvironmentSpec& spec) const;
+  Result<std::string> StartInstance(const std::string& service, int64_t revision,
+                                    const spec::ServiceSpec& svc);
+  Status LaunchProcess(Live& live);
+  void BeginStop(Live& live, const std::string& why);
+  void Forget(const std::string& id);
+  void Audit(const std::string& actor, const std::string& action, const std::string& target,
+             const std::string& result);
+  Result<ApplyResult> AppendSpec(const spec::EnvironmentSpec& proposed, const std::string& author,
+                                 const std::string& message, std::optional<int64_t> expect,
+                                 std::optional<int64_t> rollback_of, const std::string& action);
+
+  boost::asio::io_context& io_;
+  ControllerOptions options_;
+  std::unique_ptr<state::StateStore> store_;
+  std::unique_ptr<runtime::Driver> driver_;
+  const Clock* clock_;
+  EventLog events_;
+  boost::asio::steady_timer timer_;
+  bool running_ = false;
+
+  std::optional<state::Revision> head_;
+  std::map<int64_t, spec::EnvironmentSpec> specs_;  // revision -> spec, loaded on demand
+  std::map<std::string, std::unique_ptr<Live>> live_;
+  std::map<std::string, Rollout> rollouts_;  // by service
+  SteadyTime next_rotation_{};
+  std::function<void()> stop_all_done_;
+  bool stopping_all_ = false;
+};
+
+}  // namespace cairn::control

@@ -1,0 +1,51 @@
+// Private to control/: the controller's per-instance and per-service bookkeeping.
+#pragma once
+
+#include "control/controller.h"
+
+namespace cairn::control {
+
+struct Controller::Live {
+  Live(state::InstanceRecord rec, spec::ServiceSpec svc, SteadyTime now,
+       runtime::RestartPolicyOptions restart_options)
+      : record(std::move(rec)),
+        service(std::move(svc)),
+        health(Thresholds(service.health), now),
+        restarts(restart_options),
+        started_steady(now),
+        next_probe(now) {}
+
+  static runtime::HealthThresholds Thresholds(const spec::HealthSpec& h) {
+    return runtime::HealthThresholds{h.healthy_after, h.unhealthy_after, h.start_grace};
+  }
+
+  state::InstanceRecord record;
+  spec::ServiceSpec service;  // the template it runs
+  runtime::InstanceHandle handle;
+  runtime::HealthTracker health;
+  runtime::RestartTracker restarts;
+  InstancePhase phase = InstancePhase::kStarting;
+  SteadyTime started_steady;
+  SteadyTime next_probe;
+  SteadyTime restart_at{};
+  SteadyTime stop_deadline{};
+  bool kill_sent = false;
+  bool probe_in_flight = false;
+  bool probed = false;   // has a health answer since (re)start
+  bool adopted = false;  // taken over from an earlier server
+  uint64_t generation = 0;  // bumped on every (re)start; stale probe answers are dropped
+  std::string last_probe;
+};
+
+struct Controller::Rollout {
+  int64_t revision = 0;
+  std::string template_hash;
+  int replicas = 0;
+  bool fallback = false;  // running the last good revision after a failed rollout
+  SteadyTime started_at{};
+  SteadyTime next_start_allowed{};  // after a failed start, wait before trying again
+  RolloutState state = RolloutState::kProgressing;
+  std::string reason;
+};
+
+}  // namespace cairn::control

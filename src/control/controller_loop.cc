@@ -1,0 +1,370 @@
+// The reconcile loop: every tick, observe processes and health, then let DecideService say
+// what to start and stop, and track each service's rollout against its progress deadline.
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "control/controller.h"
+#include "control/controller_internal.h"
+#include "control/host_scan.h"
+#include "core/ids.h"
+#include "runtime/log_rotation.h"
+#include "runtime/probe.h"
+#include "runtime/proc.h"
+
+namespace cairn::control {
+namespace {
+
+constexpr Duration kStartRetryDelay{1000};
+constexpr Duration kRotationInterval{5000};
+// Adopted instances get this long to answer a first probe before the controller decides
+// without them (counting them as not healthy).
+constexpr Duration kAdoptionSettle{5000};
+
+std::string MetaKey(const char* kind, const std::string& service) {
+  return std::string(kind) + "/" + service;
+}
+
+}  // namespace
+
+void Controller::ScheduleTick() {
+  timer_.expires_after(options_.tick);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || !running_) return;
+    Tick();
+    if (running_) ScheduleTick();
+  });
+}
+
+void Controller::Tick() {
+  SteadyTime now = clock_->Now();
+  ObserveProcesses(now);
+  RestartCrashed(now);
+  ProbeDue(now);
+  if (!stopping_all_) Reconcile(now);
+  RotateLogs(now);
+  FinishStopAll();
+}
+
+void Controller::ObserveProcesses(SteadyTime now) {
+  std::vector<std::string> gone;
+  for (auto& [id, live] : live_) {
+    if (live->phase == InstancePhase::kCrashed) continue;
+    runtime::InstanceStatus status = driver_->Inspect(live->handle);
+    if (status.state == runtime::InstanceState::kRunning) {
+      if (live->phase == InstancePhase::kStopping && !live->kill_sent &&
+          now >= live->stop_deadline) {
+        (void)driver_->Kill(live->handle);
+        live->kill_sent = true;
+        events_.Add("instance.killed", live->record.service, id,
+                    "instance " + id + " did not stop within " +
+                        FormatDuration(live->service.stop_timeout) + "; sent SIGKILL");
+      }
+      continue;
+    }
+    if (live->phase == InstancePhase::kStopping) {
+      events_.Add("instance.stopped", live->record.service, id, "instance " + id + " stopped");
+      gone.push_back(id);
+      continue;
+    }
+    std::string how = status.state == runtime::InstanceState::kExited
+                          ? (status.signal ? "was killed by signal " + std::to_string(status.signal)
+                                           : "exited with code " + std::to_string(status.exit_code))
+                          : "disappeared";
+    live->phase = InstancePhase::kCrashed;
+    live->probe_in_flight = false;
+    live->restart_at = live->restarts.OnExit(live->started_steady, now);
+    auto delay = std::chrono::duration_cast<Duration>(live->restart_at - now);
+    std::string loop = live->restarts.crash_looping() ? " (crash loop)" : "";
+    events_.Add("instance.crashed", live->record.service, id,
+                "instance " + id + " " + how + "; restarting in " + FormatDuration(delay) + loop);
+  }
+  for (const auto& id : gone) Forget(id);
+}
+
+void Controller::RestartCrashed(SteadyTime now) {
+  for (auto& [id, live] : live_) {
+    if (live->phase != InstancePhase::kCrashed || now < live->restart_at) continue;
+    if (auto ok = LaunchProcess(*live); !ok.ok()) {
+      live->restart_at = live->restarts.OnExit(now, now);
+      events_.Add("instance.start_failed", live->record.service, id,
+                  "could not restart " + id + ": " + ok.error().ToString());
+      continue;
+    }
+    events_.Add("instance.restarted", live->record.service, id,
+                "restarted instance " + id + " (pid " + std::to_string(live->handle.pid) +
+                    ", restart " + std::to_string(live->restarts.restarts()) + ")");
+  }
+}
+
+void Controller::ProbeDue(SteadyTime now) {
+  for (auto& [id, live] : live_) {
+    const spec::HealthSpec& h = live->service.health;
+    if (h.kind == spec::HealthKind::kNone || live->probe_in_flight || now < live->next_probe) {
+      continue;
+    }
+    if (live->phase == InstancePhase::kCrashed || live->phase == InstancePhase::kStopping) {
+      continue;
+    }
+    runtime::ProbeSpec probe;
+    probe.kind = h.kind == spec::HealthKind::kHttp  ? runtime::ProbeKind::kHttp
+                 : h.kind == spec::HealthKind::kTcp ? runtime::ProbeKind::kTcp
+                                                    : runtime::ProbeKind::kExec;
+    probe.http_path = h.http_path;
+    probe.exec_command = h.exec_command;
+    probe.timeout = h.timeout;
+    live->probe_in_flight = true;
+    live->next_probe = now + h.interval;
+    uint64_t generation = live->generation;
+    std::string instance_id = id;
+    runtime::StartProbe(io_, probe, live->record.port, live->service.env,
+                        [this, instance_id, generation](runtime::ProbeResult result) {
+                          auto it = live_.find(instance_id);
+                          if (it == live_.end() || it->second->generation != generation) return;
+                          OnProbeResult(instance_id, result.ok, result.detail);
+                        });
+  }
+}
+
+void Controller::OnProbeResult(const std::string& id, bool ok, const std::string& detail) {
+  Live& live = *live_.at(id);
+  live.probe_in_flight = false;
+  live.probed = true;
+  live.last_probe = detail;
+  if (live.phase == InstancePhase::kCrashed || live.phase == InstancePhase::kStopping) return;
+  runtime::Health before = live.health.state();
+  runtime::Health after = live.health.Observe(ok, clock_->Now());
+  live.phase = after == runtime::Health::kHealthy     ? InstancePhase::kHealthy
+               : after == runtime::Health::kUnhealthy ? InstancePhase::kUnhealthy
+                                                      : InstancePhase::kStarting;
+  if (before != after) {
+    events_.Add(std::string("instance.") + runtime::HealthName(after), live.record.service, id,
+                "instance " + id + " is " + runtime::HealthName(after) + " (" + detail + ")");
+  }
+}
+
+void Controller::Reconcile(SteadyTime now) {
+  const spec::EnvironmentSpec* head_spec = nullptr;
+  if (head_) {
+    auto spec = SpecOf(head_->number);
+    if (spec.ok()) head_spec = *spec;
+  }
+  std::set<std::string> names;
+  if (head_spec) {
+    for (const auto& [name, svc] : head_spec->services) names.insert(name);
+  }
+  for (const auto& [id, live] : live_) names.insert(live->record.service);
+  for (auto it = rollouts_.begin(); it != rollouts_.end();) {
+    it = names.count(it->first) ? std::next(it) : rollouts_.erase(it);
+  }
+
+  for (const std::string& name : names) {
+    // Which template should run: the head's, or after a failed rollout the last good one.
+    const spec::ServiceSpec* target = nullptr;
+    int64_t target_revision = head_ ? head_->number : 0;
+    bool fallback = false;
+    if (head_spec && head_spec->services.count(name)) {
+      target = &head_spec->services.at(name);
+      auto failed = store_->GetMeta(MetaKey("failed", name));
+      auto stable = store_->GetMeta(MetaKey("stable", name));
+      if (failed.ok() && *failed && std::stoll(**failed) == head_->number && stable.ok() &&
+          *stable) {
+        int64_t stable_rev = std::stoll(**stable);
+        auto stable_spec = SpecOf(stable_rev);
+        if (stable_spec.ok() && (*stable_spec)->services.count(name)) {
+          target = &(*stable_spec)->services.at(name);
+          target_revision = stable_rev;
+          fallback = true;
+        }
+      }
+    }
+
+    ServiceTarget t;
+    if (target) {
+      t.template_hash = spec::ServiceTemplateHash(*target);
+      t.replicas = target->replicas;
+      t.max_surge = target->rolling.max_surge.Resolve(target->replicas, true);
+      t.max_unavailable = target->rolling.max_unavailable.Resolve(target->replicas, false);
+    }
+
+    Rollout& rollout = rollouts_[name];
+    if (rollout.template_hash != t.template_hash || rollout.revision != target_revision ||
+        rollout.replicas != t.replicas || rollout.fallback != fallback) {
+      Rollout fresh;
+      fresh.revision = target_revision;
+      fresh.template_hash = t.template_hash;
+      fresh.replicas = t.replicas;
+      fresh.fallback = fallback;
+      fresh.started_at = now;
+      if (fallback) {
+        fresh.reason = rollout.reason;  // keep saying why the head is not running
+      }
+      rollout = std::move(fresh);
+    }
+
+    std::vector<InstanceView> views;
+    bool settling = false;
+    for (const auto& [id, live] : live_) {
+      if (live->record.service != name) continue;
+      if (live->adopted && !live->probed && now - live->started_steady < kAdoptionSettle) {
+        settling = true;
+      }
+      views.push_back({id, live->record.template_hash, live->phase});
+    }
+    if (settling) continue;
+
+    ServiceDecision decision = DecideService(t, views);
+    for (const auto& id : decision.stop) {
+      BeginStop(*live_.at(id), "replaced by revision " + std::to_string(target_revision));
+    }
+    if (decision.start > 0 && target && now >= rollout.next_start_allowed) {
+      for (int i = 0; i < decision.start; ++i) {
+        auto started = StartInstance(name, target_revision, *target);
+        if (!started.ok()) {
+          rollout.next_start_allowed = now + kStartRetryDelay;
+          events_.Add("instance.start_failed", name, "",
+                      "could not start an instance of " + name + ": " +
+                          started.error().ToString());
+          break;
+        }
+      }
+    }
+
+    if (decision.complete) {
+      if (rollout.state != RolloutState::kComplete) {
+        bool was_failed = fallback;
+        rollout.state = fallback ? RolloutState::kFailed : RolloutState::kComplete;
+        if (!target) {
+          events_.Add("service.removed", name, "", "service " + name + " removed");
+        } else if (!was_failed) {
+          (void)store_->PutMeta(MetaKey("stable", name), std::to_string(target_revision));
+          events_.Add("rollout.complete", name, "",
+                      "service " + name + ": " + std::to_string(t.replicas) + " of " +
+                          std::to_string(t.replicas) + " instances of revision " +
+                          std::to_string(target_revision) + " healthy");
+        } else {
+          events_.Add("rollout.reverted", name, "",
+                      "service " + name + " is back on revision " +
+                          std::to_string(target_revision));
+        }
+      }
+      continue;
+    }
+    if (rollout.state == RolloutState::kComplete) rollout.state = RolloutState::kProgressing;
+
+    if (!target || fallback || rollout.state == RolloutState::kFailed) continue;
+    if (now - rollout.started_at < target->rolling.progress_deadline) continue;
+    // Past the deadline: say why, mark the head failed for this service, fall back.
+    int healthy_new = 0;
+    std::string sample;
+    for (const auto& [id, live] : live_) {
+      if (live->record.service != name || live->record.template_hash != t.template_hash) continue;
+      if (live->phase == InstancePhase::kHealthy) {
+        ++healthy_new;
+      } else if (sample.empty()) {
+        sample = "; instance " + id + " is " + InstancePhaseName(live->phase) +
+                 (live->last_probe.empty() ? "" : " (" + live->last_probe + ")");
+      }
+    }
+    rollout.state = RolloutState::kFailed;
+    rollout.reason = std::to_string(healthy_new) + " of " + std::to_string(t.replicas) +
+                     " new instances healthy after the progress deadline of " +
+                     FormatDuration(target->rolling.progress_deadline) + sample;
+    (void)store_->PutMeta(MetaKey("failed", name), std::to_string(head_->number));
+    auto stable = store_->GetMeta(MetaKey("stable", name));
+    std::string next = stable.ok() && *stable
+                           ? "; returning to revision " + **stable
+                           : "; no earlier revision of this service to return to";
+    events_.Add("rollout.failed", name, "",
+                "rollout of " + name + " to revision " + std::to_string(head_->number) +
+                    " failed: " + rollout.reason + next);
+  }
+}
+
+Result<std::string> Controller::StartInstance(const std::string& service, int64_t revision,
+                                              const spec::ServiceSpec& svc) {
+  state::InstanceRecord rec;
+  rec.id = service + "-" + RandomHexId(4);
+  rec.service = service;
+  rec.revision = revision;
+  rec.template_hash = spec::ServiceTemplateHash(svc);
+  rec.log_path = options_.data_dir + "/logs/" + rec.id + ".log";
+  auto live = std::make_unique<Live>(rec, svc, clock_->Now(), options_.restart);
+  if (auto ok = LaunchProcess(*live); !ok.ok()) return ok.error();
+  std::string id = rec.id;
+  events_.Add("instance.started", service, id,
+              "started instance " + id + " of revision " + std::to_string(revision) + " (pid " +
+                  std::to_string(live->handle.pid) + ", port " +
+                  std::to_string(live->record.port) + ")");
+  live_[id] = std::move(live);
+  return id;
+}
+
+Status Controller::LaunchProcess(Live& live) {
+  auto port = AllocateLoopbackPort();
+  if (!port.ok()) return port.error();
+  runtime::InstanceConfig config;
+  config.id = live.record.id;
+  config.argv.push_back(live.service.command);
+  for (const auto& a : live.service.args) config.argv.push_back(a);
+  config.workdir = live.service.workdir;
+  config.env = live.service.env;
+  config.env["CAIRN_INSTANCE"] = live.record.id;
+  config.env["CAIRN_SERVICE"] = live.record.service;
+  config.env["CAIRN_REVISION"] = std::to_string(live.record.revision);
+  config.env["CAIRN_DATA_DIR"] = options_.data_dir;
+  config.port = *port;
+  config.log_path = live.record.log_path;
+  auto handle = driver_->Start(config);
+  if (!handle.ok()) return handle.error();
+  SteadyTime now = clock_->Now();
+  live.handle = *handle;
+  live.record.pid = handle->pid;
+  live.record.start_ticks = handle->start_ticks;
+  live.record.port = *port;
+  live.record.started_at = clock_->WallNow();
+  live.started_steady = now;
+  live.next_probe = now;
+  live.health = runtime::HealthTracker(Live::Thresholds(live.service.health), now);
+  live.probed = false;
+  live.probe_in_flight = false;
+  live.adopted = false;
+  live.last_probe.clear();
+  ++live.generation;
+  live.phase = live.service.health.kind == spec::HealthKind::kNone ? InstancePhase::kHealthy
+                                                                   : InstancePhase::kStarting;
+  if (auto ok = store_->PutInstance(live.record); !ok.ok()) {
+    (void)driver_->Kill(live.handle);
+    return ok.error();
+  }
+  return OkStatus();
+}
+
+void Controller::BeginStop(Live& live, const std::string& why) {
+  if (live.phase == InstancePhase::kStopping) return;
+  bool was_crashed = live.phase == InstancePhase::kCrashed;
+  live.phase = InstancePhase::kStopping;
+  live.stop_deadline = clock_->Now() + live.service.stop_timeout;
+  events_.Add("instance.stopping", live.record.service, live.record.id,
+              "stopping instance " + live.record.id + ": " + why);
+  if (!was_crashed) (void)driver_->Terminate(live.handle);
+  // A crashed instance has no process; the next observation finds it gone and forgets it.
+}
+
+void Controller::Forget(const std::string& id) {
+  if (auto ok = store_->DeleteInstance(id); !ok.ok()) {
+    events_.Add("state.error", "", id, "could not delete instance record: " + ok.error().ToString());
+  }
+  live_.erase(id);
+}
+
+void Controller::RotateLogs(SteadyTime now) {
+  if (now < next_rotation_) return;
+  next_rotation_ = now + kRotationInterval;
+  for (const auto& [id, live] : live_) {
+    (void)runtime::RotateLogIfLarger(live->record.log_path, options_.log_max_bytes,
+                                     options_.log_keep);
+  }
+}
+
+}  // namespace cairn::control
