@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <limits>
 
 namespace cairn::api {
 namespace {
@@ -105,7 +106,7 @@ Status Client::Stream(const std::string& target,
 
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
-  parser.body_limit(boost::none);
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   http::read_header(stream, buffer, parser, ec);
   if (ec) return Unreachable(endpoint_, "while reading the answer: " + ec.message());
   unsigned status = parser.get().result_int();

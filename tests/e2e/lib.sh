@@ -1,0 +1,85 @@
+# Shared helpers for cairn's end-to-end tests: each test drives the real `cairn` binary as a
+# user would, against a server on a free loopback port with its own temporary data dir.
+# Requires CAIRN and HELLO (absolute paths of the built binaries), set by CTest.
+set -euo pipefail
+
+: "${CAIRN:?CAIRN must point at the cairn binary}"
+: "${HELLO:?HELLO must point at the cairn-hello binary}"
+export PATH="$(dirname "$HELLO"):$PATH"
+export NO_COLOR=1
+
+E2E_DIR="$(mktemp -d /tmp/cairn-e2e.XXXXXX)"
+DATA_DIR="$E2E_DIR/data"
+SERVER_PID=""
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+export CAIRN_ADDR="127.0.0.1:$(free_port)"
+
+# Every process whose environment names our data dir: the instances cairn started.
+instance_pids() {
+  grep -l -s -a "CAIRN_DATA_DIR=$DATA_DIR" /proc/[0-9]*/environ 2>/dev/null \
+    | sed 's#/proc/\([0-9]*\)/environ#\1#' || true
+}
+
+cleanup() {
+  local code=$?
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -KILL "$SERVER_PID" 2>/dev/null || true; fi
+  for pid in $(instance_pids); do kill -KILL "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; done
+  if [ $code -ne 0 ] && [ -f "$E2E_DIR/server.log" ]; then
+    echo "--- server log ---"; tail -n 50 "$E2E_DIR/server.log"
+  fi
+  rm -rf "$E2E_DIR"
+  exit $code
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+start_server() {
+  "$CAIRN" server --data-dir "$DATA_DIR" --addr "$CAIRN_ADDR" >"$E2E_DIR/server.log" 2>&1 &
+  SERVER_PID=$!
+  disown "$SERVER_PID"
+  for _ in $(seq 1 100); do
+    "$CAIRN" version -o json 2>/dev/null | grep -q '"server": "' && return 0
+    sleep 0.1
+  done
+  fail "server did not start"
+}
+
+# run_cli EXPECTED_EXIT ARGS...: runs cairn, captures stdout/stderr in $OUT/$ERR.
+run_cli() {
+  local want=$1; shift
+  set +e
+  OUT="$("$CAIRN" "$@" 2>"$E2E_DIR/stderr")"
+  local got=$?
+  set -e
+  ERR="$(cat "$E2E_DIR/stderr")"
+  if [ "$got" != "$want" ]; then
+    echo "stdout: $OUT"; echo "stderr: $ERR"
+    fail "cairn $* exited $got, expected $want"
+  fi
+}
+
+contains() { grep -qF -- "$2" <<<"$1" || { echo "$1"; fail "output lacks: $2"; }; }
+
+# json_get EXPR: evaluates a Python expression over the JSON on stdin, bound to `d`.
+json_get() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+# hello_spec FILE VERSION [REPLICAS] [EXTRA ENV YAML]
+hello_spec() {
+  cat >"$1" <<YAML
+environment: e2e
+services:
+  hello:
+    command: cairn-hello
+    replicas: ${3:-2}
+    env: { HELLO_VERSION: $2 ${4:-} }
+    ports:
+      http: { listen: 18080, protocol: http }
+    health:
+      http: { path: /healthz, interval: 200ms, timeout: 150ms }
+    strategy:
+      rolling: { max_surge: 1, max_unavailable: 0, progress_deadline: 20s }
+    stop_timeout: 3s
+YAML
+}
