@@ -98,7 +98,9 @@ Reply Diff(control::Controller& controller, const Request& req) {
     list.push_back({{"path", c.path},
                     {"old", c.old_value ? *c.old_value : json(nullptr)},
                     {"new", c.new_value ? *c.new_value : json(nullptr)},
-                    {"kind", !c.old_value ? "added" : !c.new_value ? "removed" : "changed"}});
+                    {"kind", !c.old_value   ? "added"
+                             : !c.new_value ? "removed"
+                                            : "changed"}});
   }
   return JsonReply({{"from", from},
                     {"to", to},
@@ -205,8 +207,8 @@ void SplitTarget(const std::string& target, std::string* path,
 Reply Route(control::Controller& controller, const Request& request) {
   if (request.method == "GET") return Get(controller, request);
   if (request.method == "POST") return Post(controller, request);
-  return ErrorReply(MakeError(ErrorCode::kInvalidArgument,
-                              "method " + request.method + " is not allowed here"));
+  return ErrorReply(
+      MakeError(ErrorCode::kInvalidArgument, "method " + request.method + " is not allowed here"));
 }
 
 }  // namespace cairn::api

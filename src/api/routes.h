@@ -11,8 +11,8 @@ namespace cairn::api {
 
 struct Request {
   std::string method;
-  std::string path;                           // without the query
-  std::map<std::string, std::string> query;   // decoded
+  std::string path;                          // without the query
+  std::map<std::string, std::string> query;  // decoded
   std::string body;
 };
 

@@ -49,8 +49,10 @@ awaitable<void> StreamLogs(beast::tcp_stream& stream, control::Controller& contr
   if (!follower.ServiceKnown()) {
     std::string body = "{\"error\":{\"code\":\"not_found\",\"message\":\"no service named \\\"" +
                        service + "\\\" has instances\",\"context\":\"\"}}\n";
-    std::string head = "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
-                       "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    std::string head =
+        "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+        "Content-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n";
     co_await asio::async_write(stream.socket(), asio::buffer(head + body), use_awaitable);
     co_return;
   }
@@ -97,8 +99,7 @@ awaitable<void> Session(tcp::socket socket, control::Controller& controller,
         break;
       }
       Reply reply = Route(controller, req);
-      http::response<http::string_body> res{static_cast<http::status>(reply.status),
-                                            msg.version()};
+      http::response<http::string_body> res{static_cast<http::status>(reply.status), msg.version()};
       res.set(http::field::server, "cairn");
       res.set(http::field::content_type, reply.content_type);
       res.keep_alive(msg.keep_alive());
@@ -118,8 +119,7 @@ awaitable<void> AcceptLoop(tcp::acceptor& acceptor, control::Controller& control
                            std::shared_ptr<bool> open) {
   while (*open) {
     boost::system::error_code ec;
-    tcp::socket socket =
-        co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (!*open) co_return;
       continue;
@@ -141,8 +141,7 @@ Result<Endpoint> ParseEndpoint(const std::string& text) {
   }
   int port = 0;
   auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port < 0 ||
-      port > 65535) {
+  if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port < 0 || port > 65535) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "invalid address \"" + text + "\": expected HOST:PORT, e.g. 127.0.0.1:7400");
   }
@@ -169,11 +168,11 @@ Status ApiServer::Listen(const Endpoint& endpoint) {
   if (!ec) acceptor_->bind(ep, ec);
   if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return MakeError(ErrorCode::kUnavailable,
-                     "cannot listen on " + endpoint.ToString() + ": " + ec.message() +
-                         (ec == asio::error::address_in_use
-                              ? " (another cairn server? pick another with --addr)"
-                              : ""));
+    return MakeError(
+        ErrorCode::kUnavailable,
+        "cannot listen on " + endpoint.ToString() + ": " + ec.message() +
+            (ec == asio::error::address_in_use ? " (another cairn server? pick another with --addr)"
+                                               : ""));
   }
   bound_port_ = acceptor_->local_endpoint().port();
   asio::co_spawn(io_, AcceptLoop(*acceptor_, controller_, open_), asio::detached);

@@ -17,14 +17,17 @@ int Main(int argc, char** argv) {
   GlobalOptions g;
   std::string output;
   auto add_client_flags = [&](CLI::App* cmd, bool has_output) {
-    cmd->add_option("--addr", g.addr, "server address HOST:PORT (default $CAIRN_ADDR or 127.0.0.1:7400)");
+    cmd->add_option("--addr", g.addr,
+                    "server address HOST:PORT (default $CAIRN_ADDR or 127.0.0.1:7400)");
     if (has_output) {
-      cmd->add_option("-o,--output", output, "output format")->check(CLI::IsMember({"text", "json"}));
+      cmd->add_option("-o,--output", output, "output format")
+          ->check(CLI::IsMember({"text", "json"}));
     }
   };
   ApplyOptions apply;
   auto add_apply_flags = [&](CLI::App* cmd, bool with_file) {
-    if (with_file) cmd->add_option("-f,--file", apply.file, "environment file")->capture_default_str();
+    if (with_file)
+      cmd->add_option("-f,--file", apply.file, "environment file")->capture_default_str();
     cmd->add_option("-m,--message", apply.message, "why this change is made");
     cmd->add_option("--author", apply.author, "who makes it (default $USER)");
     cmd->add_option("--expect-revision", apply.expect_revision,
@@ -34,11 +37,13 @@ int Main(int argc, char** argv) {
 
   ServerOptions server_options;
   auto* server = app.add_subcommand("server", "run the cairn server (API, controller, instances)");
-  server->add_option("--data-dir", server_options.data_dir, "state and logs (default ~/.local/share/cairn)");
+  server->add_option("--data-dir", server_options.data_dir,
+                     "state and logs (default ~/.local/share/cairn)");
   server->add_option("--addr", server_options.addr, "API listen address")->capture_default_str();
 
   auto* up = app.add_subcommand("up", "server in the foreground + apply FILE + live progress");
-  up->add_option("--data-dir", server_options.data_dir, "state and logs (default ~/.local/share/cairn)");
+  up->add_option("--data-dir", server_options.data_dir,
+                 "state and logs (default ~/.local/share/cairn)");
   up->add_option("--addr", server_options.addr, "API listen address")->capture_default_str();
   add_apply_flags(up, true);
 

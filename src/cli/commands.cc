@@ -91,9 +91,8 @@ int WaitForRollout(api::Client& client, int64_t revision, const bool* keep_going
   auto events = client.Get("/v1/events");
   if (events.ok()) {
     for (const auto& e : *events) {
-      if (e["type"] == "revision.applied" &&
-          e["message"].get<std::string>().starts_with("revision " + std::to_string(revision) +
-                                                      " ")) {
+      if (e["type"] == "revision.applied" && e["message"].get<std::string>().starts_with(
+                                                 "revision " + std::to_string(revision) + " ")) {
         after = e["seq"].get<int64_t>() - 1;
       }
     }
@@ -183,23 +182,20 @@ std::string RenderStatus(const json& status, const std::string& service) {
   for (const auto& s : status["services"]) {
     std::string name = s["name"];
     if (!service.empty() && name != service) continue;
-    services.push_back({name, std::to_string(s["revision"].get<int64_t>()),
-                        s["rollout"].get<std::string>(),
-                        std::to_string(s["healthy"].get<int>()) + "/" +
-                            std::to_string(s["replicas"].get<int>()),
-                        std::to_string(s["instances"].size())});
+    services.push_back(
+        {name, std::to_string(s["revision"].get<int64_t>()), s["rollout"].get<std::string>(),
+         std::to_string(s["healthy"].get<int>()) + "/" + std::to_string(s["replicas"].get<int>()),
+         std::to_string(s["instances"].size())});
     if (!s["rollout_reason"].get<std::string>().empty()) {
       reasons += "  " + name + ": " + s["rollout_reason"].get<std::string>() + "\n";
     }
     for (const auto& i : s["instances"]) {
       std::string state = i["state"];
       if (i["crash_looping"].get<bool>()) state += " (crash loop)";
-      instances.push_back({i["id"].get<std::string>(), name,
-                           std::to_string(i["revision"].get<int64_t>()), state,
-                           std::to_string(i["pid"].get<int>()),
-                           std::to_string(i["port"].get<int>()),
-                           std::to_string(i["restarts"].get<int>()),
-                           i["health"].get<std::string>()});
+      instances.push_back(
+          {i["id"].get<std::string>(), name, std::to_string(i["revision"].get<int64_t>()), state,
+           std::to_string(i["pid"].get<int>()), std::to_string(i["port"].get<int>()),
+           std::to_string(i["restarts"].get<int>()), i["health"].get<std::string>()});
     }
   }
   out += Table(services);
@@ -248,15 +244,14 @@ int HistoryCommand(const GlobalOptions& g) {
     std::printf("No revisions yet.\n");
     return kExitOk;
   }
-  std::vector<std::vector<std::string>> rows = {{"REV", "HASH", "PARENT", "AUTHOR", "TIME",
-                                                  "MESSAGE"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"REV", "HASH", "PARENT", "AUTHOR", "TIME", "MESSAGE"}};
   for (const auto& r : *list) {
     std::string msg = r["message"];
     if (!r["rollback_of"].is_null()) {
       msg += " [rollback of " + std::to_string(r["rollback_of"].get<int64_t>()) + "]";
     }
-    rows.push_back({std::to_string(r["number"].get<int64_t>()),
-                    Short(r["hash"].get<std::string>()),
+    rows.push_back({std::to_string(r["number"].get<int64_t>()), Short(r["hash"].get<std::string>()),
                     r["parent_hash"].get<std::string>().empty()
                         ? "-"
                         : Short(r["parent_hash"].get<std::string>()),
@@ -285,8 +280,8 @@ int DiffCommand(const GlobalOptions& g, int64_t from, int64_t to) {
 int LogsCommand(const GlobalOptions& g, const std::string& service, bool follow, int tail) {
   auto client = Connect(g);
   if (!client.ok()) return Fail(client.error());
-  std::string target = "/v1/logs/" + service + "?tail=" + std::to_string(tail) +
-                       (follow ? "&follow=1" : "");
+  std::string target =
+      "/v1/logs/" + service + "?tail=" + std::to_string(tail) + (follow ? "&follow=1" : "");
   Status ok = client->Stream(target, [](std::string_view piece) {
     std::fwrite(piece.data(), 1, piece.size(), stdout);
     std::fflush(stdout);

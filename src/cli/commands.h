@@ -9,13 +9,13 @@
 namespace cairn::cli {
 
 struct GlobalOptions {
-  std::string addr;  // empty: $CAIRN_ADDR, else 127.0.0.1:7400
-  bool json = false; // -o json
+  std::string addr;   // empty: $CAIRN_ADDR, else 127.0.0.1:7400
+  bool json = false;  // -o json
 };
 
 struct ApplyOptions {
   std::string file = "cairn.yaml";
-  std::string author;   // empty: $USER
+  std::string author;  // empty: $USER
   std::string message;
   std::optional<int64_t> expect_revision;
   bool wait = false;

@@ -44,6 +44,7 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   boost::asio::io_context io(1);
   control::ControllerOptions copts;
   copts.data_dir = data_dir;
+  copts.echo_events = options.echo_events;
   control::Controller controller(io, copts, std::move(*store), runtime::NewProcessDriver(),
                                  SystemClock::Get());
   api::ApiServer api(io, controller);

@@ -13,6 +13,8 @@ struct ServerOptions {
   // On SIGINT/SIGTERM: true stops every instance before exiting (`cairn up`); false leaves
   // them running for the next server to adopt (`cairn server`).
   bool stop_instances_on_exit = false;
+  // Log events to stderr (off for `cairn up`, which prints them as a client).
+  bool echo_events = true;
 };
 
 // The data dir to use when none is given.

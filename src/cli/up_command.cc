@@ -13,6 +13,7 @@ int UpCommand(const GlobalOptions& g, const ServerOptions& server_options,
               const ApplyOptions& apply) {
   ServerOptions options = server_options;
   options.stop_instances_on_exit = true;
+  options.echo_events = false;
   GlobalOptions client_options = g;
   client_options.addr = options.addr;
 
@@ -21,7 +22,8 @@ int UpCommand(const GlobalOptions& g, const ServerOptions& server_options,
   std::atomic<bool> stop_requested{false};
   int server_exit = kExitOk;
   std::thread server([&] {
-    server_exit = RunServer(options, [&] { ready = true; }, &stop_requested);
+    server_exit = RunServer(
+        options, [&] { ready = true; }, &stop_requested);
     server_done = true;
   });
   while (!ready && !server_done) std::this_thread::sleep_for(std::chrono::milliseconds(20));

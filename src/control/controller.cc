@@ -30,7 +30,7 @@ Controller::Controller(boost::asio::io_context& io, ControllerOptions options,
       store_(std::move(store)),
       driver_(std::move(driver)),
       clock_(clock),
-      events_(clock),
+      events_(clock, 2000, options_.echo_events),
       timer_(io) {}
 
 Controller::~Controller() = default;
@@ -63,8 +63,8 @@ Status Controller::Start() {
     auto live = std::make_unique<Live>(rec, svc, now, options_.restart);
     live->handle = handle;
     live->adopted = true;
-    live->phase =
-        svc.health.kind == spec::HealthKind::kNone ? InstancePhase::kHealthy : InstancePhase::kStarting;
+    live->phase = svc.health.kind == spec::HealthKind::kNone ? InstancePhase::kHealthy
+                                                             : InstancePhase::kStarting;
     live->probed = svc.health.kind == spec::HealthKind::kNone;
     events_.Add("instance.adopted", rec.service, rec.id,
                 "adopted running instance " + rec.id + " (pid " + std::to_string(rec.pid) + ")");
@@ -178,10 +178,10 @@ Result<ApplyResult> Controller::AppendSpec(const spec::EnvironmentSpec& proposed
   }
   int64_t head_number = head_ ? head_->number : 0;
   if (expect && *expect != head_number) {
-    Error err = MakeError(ErrorCode::kConflict,
-                          "the head is revision " + std::to_string(head_number) +
-                              ", not " + std::to_string(*expect) +
-                              " as expected; review `cairn plan` again and retry");
+    Error err =
+        MakeError(ErrorCode::kConflict, "the head is revision " + std::to_string(head_number) +
+                                            ", not " + std::to_string(*expect) +
+                                            " as expected; review `cairn plan` again and retry");
     Audit(author, action, "revision " + std::to_string(head_number + 1),
           "rejected: " + err.ToString());
     return err;
@@ -206,11 +206,10 @@ Result<ApplyResult> Controller::AppendSpec(const spec::EnvironmentSpec& proposed
   specs_.emplace(head_->number, proposed);
   result.revision = *appended;
   Audit(author, action, "revision " + std::to_string(head_->number), "ok");
-  std::string what = rollback_of ? "rollback to revision " + std::to_string(*rollback_of)
-                                 : "\"" + message + "\"";
+  std::string what =
+      rollback_of ? "rollback to revision " + std::to_string(*rollback_of) : "\"" + message + "\"";
   events_.Add("revision.applied", "", "",
-              "revision " + std::to_string(head_->number) + " applied by " + author + ": " +
-                  what);
+              "revision " + std::to_string(head_->number) + " applied by " + author + ": " + what);
   if (running_) Reconcile(clock_->Now());
   return result;
 }

@@ -37,11 +37,14 @@ struct ControllerOptions {
   uint64_t log_max_bytes = 10ull << 20;
   int log_keep = 3;
   runtime::RestartPolicyOptions restart;
+  // Echo every event to stderr as a log line. `cairn up` turns it off: it prints the events
+  // itself, through the API, like any client.
+  bool echo_events = true;
 };
 
 struct ApplyRequest {
-  std::string yaml;   // the environment file's text
-  std::string file;   // its name, for error positions
+  std::string yaml;  // the environment file's text
+  std::string file;  // its name, for error positions
   std::string author;
   std::string message;
   std::optional<int64_t> expect_revision;
@@ -72,11 +75,11 @@ const char* RolloutStateName(RolloutState state);
 
 struct ServiceInfo {
   std::string name;
-  int replicas = 0;               // desired
-  int64_t revision = 0;           // the revision whose template is the target
+  int replicas = 0;      // desired
+  int64_t revision = 0;  // the revision whose template is the target
   std::string template_hash;
   RolloutState rollout = RolloutState::kProgressing;
-  std::string rollout_reason;     // why it failed
+  std::string rollout_reason;  // why it failed
   int healthy = 0;
   std::vector<InstanceInfo> instances;
 };

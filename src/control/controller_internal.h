@@ -31,8 +31,8 @@ struct Controller::Live {
   SteadyTime stop_deadline{};
   bool kill_sent = false;
   bool probe_in_flight = false;
-  bool probed = false;   // has a health answer since (re)start
-  bool adopted = false;  // taken over from an earlier server
+  bool probed = false;      // has a health answer since (re)start
+  bool adopted = false;     // taken over from an earlier server
   uint64_t generation = 0;  // bumped on every (re)start; stale probe answers are dropped
   std::string last_probe;
 };

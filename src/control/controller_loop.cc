@@ -52,6 +52,12 @@ void Controller::ObserveProcesses(SteadyTime now) {
     if (live->phase == InstancePhase::kCrashed) continue;
     runtime::InstanceStatus status = driver_->Inspect(live->handle);
     if (status.state == runtime::InstanceState::kRunning) {
+      // Without a health check, "healthy" means seen running after the (re)start, not merely
+      // started: a command that exits at once must never count, nor complete a rollout.
+      if (live->phase == InstancePhase::kStarting &&
+          live->service.health.kind == spec::HealthKind::kNone) {
+        live->phase = InstancePhase::kHealthy;
+      }
       if (live->phase == InstancePhase::kStopping && !live->kill_sent &&
           now >= live->stop_deadline) {
         (void)driver_->Kill(live->handle);
@@ -223,17 +229,18 @@ void Controller::Reconcile(SteadyTime now) {
         if (!started.ok()) {
           rollout.next_start_allowed = now + kStartRetryDelay;
           events_.Add("instance.start_failed", name, "",
-                      "could not start an instance of " + name + ": " +
-                          started.error().ToString());
+                      "could not start an instance of " + name + ": " + started.error().ToString());
           break;
         }
       }
     }
 
     if (decision.complete) {
-      if (rollout.state != RolloutState::kComplete) {
+      // A fallback settles as kFailed (the head is not running); report it once, not per tick.
+      RolloutState settled = fallback ? RolloutState::kFailed : RolloutState::kComplete;
+      if (rollout.state != settled) {
         bool was_failed = fallback;
-        rollout.state = fallback ? RolloutState::kFailed : RolloutState::kComplete;
+        rollout.state = settled;
         if (!target) {
           events_.Add("service.removed", name, "", "service " + name + " removed");
         } else if (!was_failed) {
@@ -243,9 +250,9 @@ void Controller::Reconcile(SteadyTime now) {
                           std::to_string(t.replicas) + " instances of revision " +
                           std::to_string(target_revision) + " healthy");
         } else {
-          events_.Add("rollout.reverted", name, "",
-                      "service " + name + " is back on revision " +
-                          std::to_string(target_revision));
+          events_.Add(
+              "rollout.reverted", name, "",
+              "service " + name + " is back on revision " + std::to_string(target_revision));
         }
       }
       continue;
@@ -294,8 +301,8 @@ Result<std::string> Controller::StartInstance(const std::string& service, int64_
   std::string id = rec.id;
   events_.Add("instance.started", service, id,
               "started instance " + id + " of revision " + std::to_string(revision) + " (pid " +
-                  std::to_string(live->handle.pid) + ", port " +
-                  std::to_string(live->record.port) + ")");
+                  std::to_string(live->handle.pid) + ", port " + std::to_string(live->record.port) +
+                  ")");
   live_[id] = std::move(live);
   return id;
 }
@@ -331,8 +338,7 @@ Status Controller::LaunchProcess(Live& live) {
   live.adopted = false;
   live.last_probe.clear();
   ++live.generation;
-  live.phase = live.service.health.kind == spec::HealthKind::kNone ? InstancePhase::kHealthy
-                                                                   : InstancePhase::kStarting;
+  live.phase = InstancePhase::kStarting;  // healthy once observed running, or by its probes
   if (auto ok = store_->PutInstance(live.record); !ok.ok()) {
     (void)driver_->Kill(live.handle);
     return ok.error();
@@ -353,7 +359,8 @@ void Controller::BeginStop(Live& live, const std::string& why) {
 
 void Controller::Forget(const std::string& id) {
   if (auto ok = store_->DeleteInstance(id); !ok.ok()) {
-    events_.Add("state.error", "", id, "could not delete instance record: " + ok.error().ToString());
+    events_.Add("state.error", "", id,
+                "could not delete instance record: " + ok.error().ToString());
   }
   live_.erase(id);
 }

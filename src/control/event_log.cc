@@ -9,8 +9,8 @@ EventLog::EventLog(const Clock* clock, size_t capacity, bool echo_to_stderr)
 
 const Event& EventLog::Add(std::string type, std::string service, std::string instance,
                            std::string message) {
-  Event e{next_seq_++, clock_->WallNow(), std::move(type), std::move(service),
-          std::move(instance), std::move(message)};
+  Event e{next_seq_++,        clock_->WallNow(),   std::move(type),
+          std::move(service), std::move(instance), std::move(message)};
   if (echo_) {
     std::fprintf(stderr, "%s %-20s %s\n", FormatWallTime(e.at).c_str(), e.type.c_str(),
                  e.message.c_str());

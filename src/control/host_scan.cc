@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -65,9 +66,19 @@ std::vector<TaggedProcess> FindProcessesTaggedWith(const std::string& data_dir) 
 
 namespace cairn::control {
 
+namespace {
+
+// access(X_OK) alone also accepts directories (X means "search" for them).
+bool IsExecutableFile(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
+}
+
+}  // namespace
+
 bool CommandIsExecutable(const std::string& command) {
   if (command.empty()) return false;
-  if (command.find('/') != std::string::npos) return access(command.c_str(), X_OK) == 0;
+  if (command.find('/') != std::string::npos) return IsExecutableFile(command);
   const char* path = std::getenv("PATH");
   std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
   size_t pos = 0;
@@ -77,7 +88,7 @@ bool CommandIsExecutable(const std::string& command) {
     std::string dir = dirs.substr(pos, colon - pos);
     if (dir.empty()) dir = ".";
     std::string candidate = dir + "/" + command;
-    if (access(candidate.c_str(), X_OK) == 0) return true;
+    if (IsExecutableFile(candidate)) return true;
     pos = colon + 1;
   }
   return false;

@@ -10,7 +10,7 @@
 namespace cairn::control {
 
 enum class InstancePhase {
-  kStarting,   // running, not yet healthy
+  kStarting,  // running, not yet healthy
   kHealthy,
   kUnhealthy,  // running, failing its health check
   kCrashed,    // exited on its own; the supervisor restarts it after a backoff

@@ -34,8 +34,8 @@ int SimulateRollout(ServiceTarget target, std::vector<InstanceView> world, int m
     });
     EXPECT_GE(Count(world, InstancePhase::kHealthy), min_healthy) << "step " << step;
     for (int i = 0; i < d.start; ++i) {
-      world.push_back({"n" + std::to_string(next_id++), target.template_hash,
-                       InstancePhase::kStarting});
+      world.push_back(
+          {"n" + std::to_string(next_id++), target.template_hash, InstancePhase::kStarting});
     }
     EXPECT_LE(static_cast<int>(world.size()), target.replicas + target.max_surge);
   }

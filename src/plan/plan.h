@@ -2,10 +2,9 @@
 // A running instance is never mutated: any change to a service's template is a replace.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "spec/spec.h"
 
@@ -31,7 +30,7 @@ struct ServiceChange {
 };
 
 struct Plan {
-  std::string old_environment;      // empty when there is no current spec
+  std::string old_environment;  // empty when there is no current spec
   std::string new_environment;
   std::vector<ServiceChange> services;  // sorted by service name
 

@@ -6,11 +6,10 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/result.h"
 #include "core/units.h"
@@ -22,22 +21,22 @@ using namespace std::chrono_literals;
 enum class Protocol { kHttp, kTcp };
 
 struct PortSpec {
-  std::string name;          // key under `ports:`; [a-z][a-z0-9_-]*
-  int listen = 0;            // router listener port (1..65535), unique in the environment
+  std::string name;  // key under `ports:`; [a-z][a-z0-9_-]*
+  int listen = 0;    // router listener port (1..65535), unique in the environment
   Protocol protocol = Protocol::kHttp;
 };
 
 enum class HealthKind { kNone, kHttp, kTcp, kExec };
 
 struct HealthSpec {
-  HealthKind kind = HealthKind::kNone;   // kNone: an instance counts as healthy once running
-  std::string http_path = "/";           // kHttp only; must start with '/'
-  std::vector<std::string> exec_command; // kExec only; argv, non-empty
-  Duration interval = 1s;                // > 0
-  Duration timeout = 1s;                 // > 0 and <= interval
-  int healthy_after = 1;                 // consecutive successes to become healthy, >= 1
-  int unhealthy_after = 3;               // consecutive failures to become unhealthy, >= 1
-  Duration start_grace = 0s;             // failures in this window after start do not count
+  HealthKind kind = HealthKind::kNone;    // kNone: an instance counts as healthy once running
+  std::string http_path = "/";            // kHttp only; must start with '/'
+  std::vector<std::string> exec_command;  // kExec only; argv, non-empty
+  Duration interval = 1s;                 // > 0
+  Duration timeout = 1s;                  // > 0 and <= interval
+  int healthy_after = 1;                  // consecutive successes to become healthy, >= 1
+  int unhealthy_after = 3;                // consecutive failures to become unhealthy, >= 1
+  Duration start_grace = 0s;              // failures in this window after start do not count
 };
 
 struct ResourcesSpec {
@@ -70,7 +69,7 @@ struct ServiceSpec {
   std::vector<std::string> args;
   std::string workdir;  // empty: the server's working directory
   std::map<std::string, std::string> env;
-  int replicas = 1;  // 0..1000
+  int replicas = 1;             // 0..1000
   std::vector<PortSpec> ports;  // sorted by name
   HealthSpec health;
   ResourcesSpec resources;

@@ -19,14 +19,14 @@
 namespace cairn::state {
 
 struct Revision {
-  int64_t number = 0;           // 1, 2, 3, ... without gaps
-  std::string hash;             // hex SHA-256 over every other field (see revision.h)
-  std::string parent_hash;      // empty for revision 1
+  int64_t number = 0;       // 1, 2, 3, ... without gaps
+  std::string hash;         // hex SHA-256 over every other field (see revision.h)
+  std::string parent_hash;  // empty for revision 1
   std::string author;
   std::string message;
   WallTime created_at;
-  std::string spec_json;        // canonical JSON of the EnvironmentSpec
-  std::string spec_hash;        // hex SHA-256 of spec_json
+  std::string spec_json;               // canonical JSON of the EnvironmentSpec
+  std::string spec_hash;               // hex SHA-256 of spec_json
   std::optional<int64_t> rollback_of;  // set when this revision restores an earlier one
 };
 
@@ -54,8 +54,8 @@ struct AuditRecord {
 struct InstanceRecord {
   std::string id;
   std::string service;
-  int64_t revision = 0;         // the revision whose spec it was started from
-  std::string template_hash;    // spec::ServiceTemplateHash of that service
+  int64_t revision = 0;       // the revision whose spec it was started from
+  std::string template_hash;  // spec::ServiceTemplateHash of that service
   int pid = 0;
   unsigned long long start_ticks = 0;
   int port = 0;
@@ -71,8 +71,8 @@ class StateStore {
   virtual Result<Revision> AppendRevision(const NewRevision& rev) = 0;
   // The newest revision, or nullopt when there is none.
   virtual Result<std::optional<Revision>> Head() = 0;
-  virtual Result<Revision> GetRevision(int64_t number) = 0;  // kNotFound when absent
-  virtual Result<std::vector<Revision>> ListRevisions() = 0; // oldest first
+  virtual Result<Revision> GetRevision(int64_t number) = 0;   // kNotFound when absent
+  virtual Result<std::vector<Revision>> ListRevisions() = 0;  // oldest first
   // Recomputes every hash and parent link; an error names the first bad revision.
   virtual Status VerifyChain() = 0;
 

@@ -1,0 +1,183 @@
+#include "api/server.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+
+#include "api/client.h"
+#include "control/controller_harness_for_test.h"
+
+namespace cairn::api {
+namespace {
+
+using control::ControllerHarness;
+using control::ServiceYaml;
+using ::testing::HasSubstr;
+
+TEST(ParseEndpointTest, HostAndPort) {
+  auto ep = ParseEndpoint("10.0.0.5:8080");
+  ASSERT_TRUE(ep.ok()) << ep.error().ToString();
+  EXPECT_EQ(ep->host, "10.0.0.5");
+  EXPECT_EQ(ep->port, 8080);
+  EXPECT_EQ(ep->ToString(), "10.0.0.5:8080");
+}
+
+TEST(ParseEndpointTest, PortAloneUsesTheLoopbackHost) {
+  auto colon = ParseEndpoint(":7401");
+  ASSERT_TRUE(colon.ok());
+  EXPECT_EQ(colon->host, "127.0.0.1");
+  EXPECT_EQ(colon->port, 7401);
+
+  auto bare = ParseEndpoint("7402");
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare->host, "127.0.0.1");
+  EXPECT_EQ(bare->port, 7402);
+
+  auto zero = ParseEndpoint("0");  // let the kernel pick
+  ASSERT_TRUE(zero.ok());
+  EXPECT_EQ(zero->port, 0);
+}
+
+TEST(ParseEndpointTest, RejectsBadPortsNamingTheInput) {
+  for (const char* text : {"", "localhost", "host:", "host:http", "1.2.3.4:80x", ":-1",
+                           "127.0.0.1:65536", "127.0.0.1:99999999999"}) {
+    auto ep = ParseEndpoint(text);
+    ASSERT_FALSE(ep.ok()) << text;
+    EXPECT_EQ(ep.error().code, ErrorCode::kInvalidArgument) << text;
+    EXPECT_THAT(ep.error().message, HasSubstr("\"" + std::string(text) + "\"")) << text;
+  }
+  EXPECT_TRUE(ParseEndpoint("127.0.0.1:65535").ok());
+}
+
+// A server on a loopback port the kernel picked, in front of a controller with a FakeDriver.
+// The test's thread runs the io_context (so the server and the controller stay on one thread)
+// while the blocking client calls run on another.
+class ApiServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(h_.Start().ok());
+    server_ = std::make_unique<ApiServer>(h_.io(), h_.controller());
+    Status listening = server_->Listen(Endpoint{"127.0.0.1", 0});
+    ASSERT_TRUE(listening.ok()) << listening.error().ToString();
+    ASSERT_GT(server_->bound_port(), 0);
+  }
+  void TearDown() override {
+    if (server_) server_->Close();
+    h_.io().restart();
+    h_.io().run_for(std::chrono::milliseconds(20));
+  }
+
+  Client MakeClient() {
+    return Client(Endpoint{"127.0.0.1", server_->bound_port()}, std::chrono::seconds(10));
+  }
+
+  // Runs `call` on another thread while serving, and returns what it returned.
+  template <typename F>
+  auto Serve(F call) {
+    auto result = std::async(std::launch::async, call);
+    h_.io().restart();
+    while (result.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      h_.io().run_for(std::chrono::milliseconds(5));
+    }
+    return result.get();
+  }
+
+  ControllerHarness h_;
+  std::unique_ptr<ApiServer> server_;
+};
+
+TEST_F(ApiServerTest, ClientGetsTheVersionOverLoopback) {
+  auto reply = Serve([this] { return MakeClient().Get("/v1/version"); });
+  ASSERT_TRUE(reply.ok()) << reply.error().ToString();
+  EXPECT_EQ((*reply)["version"], CAIRN_VERSION);
+  EXPECT_EQ((*reply)["api"], "v1");
+}
+
+TEST_F(ApiServerTest, ErrorRepliesBecomeErrorsWithTheirCode) {
+  auto missing = Serve([this] { return MakeClient().Get("/v1/revisions/5"); });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+
+  auto bad = Serve([this] { return MakeClient().Post("/v1/apply", {{"yaml", "x"}}); });
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(bad.error().message, HasSubstr("author"));
+}
+
+TEST_F(ApiServerTest, ApplyOverHttpStartsInstances) {
+  nlohmann::json body = {{"yaml", ServiceYaml("v1", 2)}, {"author", "ana"}, {"message", "m"}};
+  auto reply = Serve([&] { return MakeClient().Post("/v1/apply", body); });
+  ASSERT_TRUE(reply.ok()) << reply.error().ToString();
+  EXPECT_EQ((*reply)["revision"]["number"], 1);
+  EXPECT_EQ(h_.driver().starts(), 2);
+
+  auto conflict = Serve([&] {
+    nlohmann::json stale = body;
+    stale["yaml"] = ServiceYaml("v2", 2);
+    stale["expect_revision"] = 0;
+    return MakeClient().Post("/v1/apply", stale);
+  });
+  ASSERT_FALSE(conflict.ok());
+  EXPECT_EQ(conflict.error().code, ErrorCode::kConflict);
+}
+
+TEST_F(ApiServerTest, LogsStreamThePrefixedLinesOfAService) {
+  ASSERT_TRUE(h_.Apply(ServiceYaml("v1")).ok());
+  std::string id = h_.Service().instances.at(0).id;
+  std::filesystem::create_directories(h_.data_dir() + "/logs");
+  std::ofstream(h_.data_dir() + "/logs/" + id + ".log") << "ready\n";
+
+  std::string text;
+  Status streamed = Serve([&] {
+    return MakeClient().Stream("/v1/logs/web?tail=5", [&](std::string_view piece) {
+      text.append(piece);
+      return true;
+    });
+  });
+  ASSERT_TRUE(streamed.ok()) << streamed.error().ToString();
+  EXPECT_EQ(text, id + " | ready\n");
+
+  Status unknown = Serve(
+      [&] { return MakeClient().Stream("/v1/logs/nope", [](std::string_view) { return true; }); });
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(ApiServerTest, ListenOnAPortInUseIsUnavailableNamingTheAddress) {
+  ApiServer second(h_.io(), h_.controller());
+  Endpoint taken{"127.0.0.1", server_->bound_port()};
+  Status status = second.Listen(taken);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+  EXPECT_THAT(status.error().message, HasSubstr(taken.ToString()));
+  EXPECT_THAT(status.error().message, HasSubstr("--addr"));
+}
+
+TEST_F(ApiServerTest, ListenOnAHostNameIsRejected) {
+  ApiServer other(h_.io(), h_.controller());
+  Status status = other.Listen(Endpoint{"localhost", 0});
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(ClientTest, UnreachableServerIsUnavailableWithAHint) {
+  // Bind and close a port so that, most likely, nothing listens on it.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor probe(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  int port = probe.local_endpoint().port();
+  probe.close();
+
+  Client client(Endpoint{"127.0.0.1", port}, std::chrono::seconds(2));
+  auto reply = client.Get("/v1/version");
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error().code, ErrorCode::kUnavailable);
+  EXPECT_THAT(reply.error().message, HasSubstr("127.0.0.1:" + std::to_string(port)));
+  EXPECT_THAT(reply.error().message, HasSubstr("cairn server"));
+}
+
+}  // namespace
+}  // namespace cairn::api
