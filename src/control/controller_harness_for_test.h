@@ -46,6 +46,7 @@ class ControllerHarness {
     options_.data_dir = dir_.path();
     // Short, so that one real-time wait for the timer is cheap; the fake clock decides.
     options_.tick = Duration(1);
+    options_.echo_events = false;  // tests read events through Controller::events()
     Build(std::make_shared<FakeHost>());
   }
   ~ControllerHarness() { Shutdown(); }
