@@ -40,6 +40,18 @@ Error ErrorFromReply(unsigned status, const std::string& body) {
                    "the server answered HTTP " + std::to_string(status) + ": " + body);
 }
 
+// Runs one asynchronous operation on `io` to completion and returns its error. tcp_stream's
+// expiry (expires_after) applies to asynchronous operations only, so every step that must honour
+// the client's timeout goes through here; an expired one ends with beast::error::timeout.
+template <typename Initiate>
+beast::error_code RunToCompletion(asio::io_context& io, Initiate initiate) {
+  beast::error_code result;
+  initiate([&result](beast::error_code ec, auto&&...) { result = ec; });
+  io.restart();
+  io.run();
+  return result;
+}
+
 }  // namespace
 
 Client::Client(Endpoint endpoint, std::chrono::milliseconds timeout)
@@ -59,8 +71,8 @@ Result<nlohmann::json> Client::Call(const std::string& method, const std::string
   tcp::endpoint ep(asio::ip::make_address(endpoint_.host, ec),
                    static_cast<unsigned short>(endpoint_.port));
   if (ec) return Unreachable(endpoint_, "bad host: " + ec.message());
-  stream.expires_after(timeout_);
-  stream.connect(ep, ec);
+  stream.expires_after(timeout_);  // for connect, send and answer together
+  ec = RunToCompletion(io, [&](auto done) { stream.async_connect(ep, done); });
   if (ec) return Unreachable(endpoint_, ec.message());
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, endpoint_.ToString());
@@ -69,12 +81,12 @@ Result<nlohmann::json> Client::Call(const std::string& method, const std::string
   req.keep_alive(false);
   req.body() = body;
   req.prepare_payload();
-  http::write(stream, req, ec);
+  ec = RunToCompletion(io, [&](auto done) { http::async_write(stream, req, done); });
   if (ec) return Unreachable(endpoint_, "while sending: " + ec.message());
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64u << 20);
-  http::read(stream, buffer, parser, ec);
+  ec = RunToCompletion(io, [&](auto done) { http::async_read(stream, buffer, parser, done); });
   if (ec) return Unreachable(endpoint_, "while reading the answer: " + ec.message());
   const auto& res = parser.get();
   unsigned status = res.result_int();
@@ -94,13 +106,13 @@ Status Client::Stream(const std::string& target,
   tcp::endpoint ep(asio::ip::make_address(endpoint_.host, ec),
                    static_cast<unsigned short>(endpoint_.port));
   if (ec) return Unreachable(endpoint_, "bad host: " + ec.message());
-  stream.expires_after(timeout_);
-  stream.connect(ep, ec);
+  stream.expires_after(timeout_);  // for connect and send; the stream itself has none
+  ec = RunToCompletion(io, [&](auto done) { stream.async_connect(ep, done); });
   if (ec) return Unreachable(endpoint_, ec.message());
   http::request<http::empty_body> req{http::verb::get, target, 11};
   req.set(http::field::host, endpoint_.ToString());
   req.set(http::field::user_agent, "cairn-cli");
-  http::write(stream, req, ec);
+  ec = RunToCompletion(io, [&](auto done) { http::async_write(stream, req, done); });
   if (ec) return Unreachable(endpoint_, "while sending: " + ec.message());
   stream.expires_never();
 
