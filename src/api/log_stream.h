@@ -17,7 +17,8 @@ class LogFollower {
   std::string Start(int tail);
   // Whatever complete lines were written since the last call.
   std::string Poll();
-  // True when the service has no instance and never had one in this stream.
+  // True when the service is in the status (it has a rollout or instances) or this stream
+  // has already followed one of its instances.
   bool ServiceKnown() const;
 
  private:

@@ -45,6 +45,7 @@ struct Controller::Rollout {
   SteadyTime started_at{};
   SteadyTime next_start_allowed{};  // after a failed start, wait before trying again
   RolloutState state = RolloutState::kProgressing;
+  bool settled = false;  // the target was reached and reported; cleared if it is lost again
   std::string reason;
 };
 

@@ -160,8 +160,18 @@ void Controller::Reconcile(SteadyTime now) {
     for (const auto& [name, svc] : head_spec->services) names.insert(name);
   }
   for (const auto& [id, live] : live_) names.insert(live->record.service);
+  // A service neither in the head nor running any instance is gone: say so once, and forget
+  // its rollout records so a service of the same name later starts afresh.
   for (auto it = rollouts_.begin(); it != rollouts_.end();) {
-    it = names.count(it->first) ? std::next(it) : rollouts_.erase(it);
+    if (names.count(it->first)) {
+      ++it;
+      continue;
+    }
+    (void)store_->DeleteMeta(MetaKey("stable", it->first));
+    (void)store_->DeleteMeta(MetaKey("failed", it->first));
+    (void)store_->DeleteMeta(MetaKey("failed_reason", it->first));
+    events_.Add("service.removed", it->first, "", "service " + it->first + " removed");
+    it = rollouts_.erase(it);
   }
 
   for (const std::string& name : names) {
@@ -203,7 +213,11 @@ void Controller::Reconcile(SteadyTime now) {
       fresh.fallback = fallback;
       fresh.started_at = now;
       if (fallback) {
-        fresh.reason = rollout.reason;  // keep saying why the head is not running
+        fresh.state = RolloutState::kFailed;
+        // Keep saying why the head is not running, also after a server restart.
+        fresh.reason = rollout.reason;
+        auto saved = store_->GetMeta(MetaKey("failed_reason", name));
+        if (fresh.reason.empty() && saved.ok() && *saved) fresh.reason = **saved;
       }
       rollout = std::move(fresh);
     }
@@ -236,14 +250,14 @@ void Controller::Reconcile(SteadyTime now) {
     }
 
     if (decision.complete) {
-      // A fallback settles as kFailed (the head is not running); report it once, not per tick.
-      RolloutState settled = fallback ? RolloutState::kFailed : RolloutState::kComplete;
-      if (rollout.state != settled) {
-        bool was_failed = fallback;
-        rollout.state = settled;
+      // Report reaching the target once, not per tick. A fallback stays kFailed throughout:
+      // the head is not what runs.
+      if (!rollout.settled) {
+        rollout.settled = true;
+        rollout.state = fallback ? RolloutState::kFailed : RolloutState::kComplete;
         if (!target) {
-          events_.Add("service.removed", name, "", "service " + name + " removed");
-        } else if (!was_failed) {
+          // Nothing left to run; "service.removed" follows once its records are gone.
+        } else if (!fallback) {
           (void)store_->PutMeta(MetaKey("stable", name), std::to_string(target_revision));
           events_.Add("rollout.complete", name, "",
                       "service " + name + ": " + std::to_string(t.replicas) + " of " +
@@ -257,6 +271,8 @@ void Controller::Reconcile(SteadyTime now) {
       }
       continue;
     }
+    // Something changed after the target was reached (an instance crashed): work again.
+    rollout.settled = false;
     if (rollout.state == RolloutState::kComplete) rollout.state = RolloutState::kProgressing;
 
     if (!target || fallback || rollout.state == RolloutState::kFailed) continue;
@@ -278,6 +294,7 @@ void Controller::Reconcile(SteadyTime now) {
                      " new instances healthy after the progress deadline of " +
                      FormatDuration(target->rolling.progress_deadline) + sample;
     (void)store_->PutMeta(MetaKey("failed", name), std::to_string(head_->number));
+    (void)store_->PutMeta(MetaKey("failed_reason", name), rollout.reason);
     auto stable = store_->GetMeta(MetaKey("stable", name));
     std::string next = stable.ok() && *stable
                            ? "; returning to revision " + **stable

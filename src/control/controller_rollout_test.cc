@@ -167,11 +167,17 @@ TEST(ControllerRolloutTest, FailingRolloutFallsBackAtProgressDeadline) {
   ASSERT_TRUE(h.Apply(ServiceYaml("v2", 2, deadline, "/bin/true")).ok());
   // Step through the deadline a tenth of a second at a time; the crashing v2 instance is
   // restarted on its backoff along the way.
+  bool failed_seen = false;
   for (int i = 0; i < 25; ++i) {
     h.Advance(Duration(100));
     h.Tick();
     ServiceInfo web = h.Service();
     ASSERT_NE(web.rollout, RolloutState::kComplete) << "a crash-looping rollout completed";
+    // Once failed, the state never flips back to progressing while the fallback runs.
+    if (failed_seen) {
+      ASSERT_EQ(web.rollout, RolloutState::kFailed) << "step " << i;
+    }
+    failed_seen = web.rollout == RolloutState::kFailed;
     ASSERT_GE(web.healthy, 2) << "v1 capacity was lost at step " << i;
   }
   h.Ticks(3);
@@ -194,6 +200,9 @@ TEST(ControllerRolloutTest, FailingRolloutFallsBackAtProgressDeadline) {
   EXPECT_EQ(**stable, "1");
   EXPECT_EQ(CountEvents(h.controller(), "rollout.failed"), 1);
   EXPECT_EQ(CountEvents(h.controller(), "rollout.reverted"), 1);
+  auto reason = h.controller().store().GetMeta("failed_reason/web");
+  ASSERT_TRUE(reason.ok() && reason->has_value());
+  EXPECT_EQ(**reason, web.rollout_reason) << "kept for a restarted server to show";
 
   // Settled: nothing more happens and nothing more is said.
   int starts = h.driver().starts();
@@ -262,6 +271,14 @@ TEST(ControllerRolloutTest, RemovedServiceIsStopped) {
   ASSERT_TRUE(records.ok());
   ASSERT_EQ(records->size(), 1u);
   EXPECT_EQ(records->front().service, "web");
+  int removed = 0;
+  for (const auto& e : h.controller().events().Since(0, "db")) {
+    if (e.type == "service.removed") ++removed;
+  }
+  EXPECT_EQ(removed, 1);
+  auto stable = h.controller().store().GetMeta("stable/db");
+  ASSERT_TRUE(stable.ok());
+  EXPECT_FALSE(stable->has_value());
 }
 
 }  // namespace
