@@ -52,6 +52,17 @@ beast::error_code RunToCompletion(asio::io_context& io, Initiate initiate) {
   return result;
 }
 
+// Connects `stream` to the endpoint within the stream's current expiry.
+Status ConnectTo(const Endpoint& endpoint, asio::io_context& io, beast::tcp_stream& stream) {
+  beast::error_code ec;
+  tcp::endpoint ep(asio::ip::make_address(endpoint.host, ec),
+                   static_cast<unsigned short>(endpoint.port));
+  if (ec) return Unreachable(endpoint, "bad host: " + ec.message());
+  ec = RunToCompletion(io, [&](auto done) { stream.async_connect(ep, done); });
+  if (ec) return Unreachable(endpoint, ec.message());
+  return OkStatus();
+}
+
 }  // namespace
 
 Client::Client(Endpoint endpoint, std::chrono::milliseconds timeout)
@@ -67,13 +78,9 @@ Result<nlohmann::json> Client::Call(const std::string& method, const std::string
                                     const std::string& body) {
   asio::io_context io;
   beast::tcp_stream stream(io);
-  beast::error_code ec;
-  tcp::endpoint ep(asio::ip::make_address(endpoint_.host, ec),
-                   static_cast<unsigned short>(endpoint_.port));
-  if (ec) return Unreachable(endpoint_, "bad host: " + ec.message());
   stream.expires_after(timeout_);  // for connect, send and answer together
-  ec = RunToCompletion(io, [&](auto done) { stream.async_connect(ep, done); });
-  if (ec) return Unreachable(endpoint_, ec.message());
+  if (auto ok = ConnectTo(endpoint_, io, stream); !ok.ok()) return ok.error();
+  beast::error_code ec;
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, endpoint_.ToString());
   req.set(http::field::user_agent, "cairn-cli");
@@ -102,13 +109,9 @@ Status Client::Stream(const std::string& target,
                       const std::function<bool(std::string_view)>& sink) {
   asio::io_context io;
   beast::tcp_stream stream(io);
-  beast::error_code ec;
-  tcp::endpoint ep(asio::ip::make_address(endpoint_.host, ec),
-                   static_cast<unsigned short>(endpoint_.port));
-  if (ec) return Unreachable(endpoint_, "bad host: " + ec.message());
   stream.expires_after(timeout_);  // for connect and send; the stream itself has none
-  ec = RunToCompletion(io, [&](auto done) { stream.async_connect(ep, done); });
-  if (ec) return Unreachable(endpoint_, ec.message());
+  if (auto ok = ConnectTo(endpoint_, io, stream); !ok.ok()) return ok.error();
+  beast::error_code ec;
   http::request<http::empty_body> req{http::verb::get, target, 11};
   req.set(http::field::host, endpoint_.ToString());
   req.set(http::field::user_agent, "cairn-cli");

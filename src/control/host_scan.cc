@@ -12,6 +12,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "runtime/driver.h"
+
 namespace cairn::control {
 
 Result<int> AllocateLoopbackPort() {
@@ -66,32 +68,8 @@ std::vector<TaggedProcess> FindProcessesTaggedWith(const std::string& data_dir) 
 
 namespace cairn::control {
 
-namespace {
-
-// access(X_OK) alone also accepts directories (X means "search" for them).
-bool IsExecutableFile(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
-}
-
-}  // namespace
-
 bool CommandIsExecutable(const std::string& command) {
-  if (command.empty()) return false;
-  if (command.find('/') != std::string::npos) return IsExecutableFile(command);
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t pos = 0;
-  while (pos <= dirs.size()) {
-    size_t colon = dirs.find(':', pos);
-    if (colon == std::string::npos) colon = dirs.size();
-    std::string dir = dirs.substr(pos, colon - pos);
-    if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + command;
-    if (IsExecutableFile(candidate)) return true;
-    pos = colon + 1;
-  }
-  return false;
+  return runtime::ResolveExecutable(command, "").ok();
 }
 
 }  // namespace cairn::control

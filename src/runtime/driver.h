@@ -63,4 +63,9 @@ class Driver {
 
 std::unique_ptr<Driver> NewProcessDriver();
 
+// The file the process driver would execute for `command`: as given when it contains '/'
+// (relative to `workdir`), else searched in the server's PATH. An error names the command
+// when it is missing, not a regular file, or not executable.
+Result<std::string> ResolveExecutable(const std::string& command, const std::string& workdir);
+
 }  // namespace cairn::runtime

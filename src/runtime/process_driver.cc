@@ -148,4 +148,9 @@ class ProcessDriver final : public Driver {
 
 std::unique_ptr<Driver> NewProcessDriver() { return std::make_unique<ProcessDriver>(); }
 
+Result<std::string> ResolveExecutable(const std::string& command, const std::string& workdir) {
+  const char* path = std::getenv("PATH");
+  return ResolveCommand(command, path ? path : "", workdir);
+}
+
 }  // namespace cairn::runtime
