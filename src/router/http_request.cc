@@ -1,0 +1,324 @@
+#include "router/http_request.h"
+
+#include <cstring>
+
+#include "router/picohttpparser.h"
+
+namespace cairn::router {
+namespace {
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool IsTokenChar(unsigned char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return c != 0 && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+}
+
+// Calls `fn` with each trimmed, non-empty element of a comma-separated list.
+template <typename Fn>
+void ForEachToken(std::string_view value, Fn fn) {
+  while (!value.empty()) {
+    size_t comma = value.find(',');
+    std::string_view token = Trim(value.substr(0, comma));
+    if (!token.empty()) fn(token);
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+}
+
+// A line feed not preceded by a carriage return, within buf[0, len).
+bool HasBareLf(const char* buf, size_t len) {
+  const char* p = buf;
+  const char* end = buf + len;
+  while ((p = static_cast<const char*>(std::memchr(p, '\n', end - p))) != nullptr) {
+    if (p == buf || p[-1] != '\r') return true;
+    ++p;
+  }
+  return false;
+}
+
+size_t CountLines(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (c == '\n');
+  return n;
+}
+
+HttpError CheckHeaderName(std::string_view name) {
+  if (name.empty()) return HttpError::kEmptyHeaderName;
+  if (name.back() == ' ' || name.back() == '\t') return HttpError::kWhitespaceBeforeColon;
+  for (unsigned char c : name) {
+    if (!IsTokenChar(c)) return HttpError::kInvalidHeaderName;
+  }
+  return HttpError::kNone;
+}
+
+// picohttpparser rejects a bad header name without saying why; find the first bad line so each
+// smuggling shape gets its own error. `raw` is the head without its final empty line.
+HttpError DiagnoseHeaders(std::string_view raw) {
+  size_t eol = raw.find('\n');
+  if (eol == std::string_view::npos) return HttpError::kMalformed;
+  raw.remove_prefix(eol + 1);  // the request line
+  while (!raw.empty()) {
+    eol = raw.find('\n');
+    std::string_view line = raw.substr(0, eol);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) break;
+    if (line.front() == ' ' || line.front() == '\t') return HttpError::kObsoleteLineFolding;
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      if (HttpError e = CheckHeaderName(line.substr(0, colon)); e != HttpError::kNone) return e;
+    }
+    if (eol == std::string_view::npos) break;
+    raw.remove_prefix(eol + 1);
+  }
+  return HttpError::kMalformed;
+}
+
+}  // namespace
+
+int HttpErrorStatus(HttpError error) {
+  switch (error) {
+    case HttpError::kNone:
+    case HttpError::kCount:
+      return 0;
+    case HttpError::kHeadTooLarge:
+    case HttpError::kTooManyHeaders:
+      return 431;
+    case HttpError::kUriTooLong:
+      return 414;
+    default:
+      return 400;
+  }
+}
+
+const char* HttpErrorName(HttpError error) {
+  switch (error) {
+    case HttpError::kNone:
+      return "none";
+    case HttpError::kMalformed:
+      return "malformed";
+    case HttpError::kBareLf:
+      return "bare_lf";
+    case HttpError::kObsoleteLineFolding:
+      return "obsolete_line_folding";
+    case HttpError::kEmptyHeaderName:
+      return "empty_header_name";
+    case HttpError::kWhitespaceBeforeColon:
+      return "whitespace_before_colon";
+    case HttpError::kInvalidHeaderName:
+      return "invalid_header_name";
+    case HttpError::kContentLengthWithTransferEncoding:
+      return "content_length_with_transfer_encoding";
+    case HttpError::kInvalidContentLength:
+      return "invalid_content_length";
+    case HttpError::kConflictingContentLength:
+      return "conflicting_content_length";
+    case HttpError::kUnsupportedTransferEncoding:
+      return "unsupported_transfer_encoding";
+    case HttpError::kTransferEncodingInHttp10:
+      return "transfer_encoding_in_http10";
+    case HttpError::kMissingHost:
+      return "missing_host";
+    case HttpError::kDuplicateHost:
+      return "duplicate_host";
+    case HttpError::kInvalidChunk:
+      return "invalid_chunk";
+    case HttpError::kHeadTooLarge:
+      return "head_too_large";
+    case HttpError::kTooManyHeaders:
+      return "too_many_headers";
+    case HttpError::kUriTooLong:
+      return "uri_too_long";
+    case HttpError::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (Lower(a[i]) != Lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool HasToken(std::string_view value, std::string_view token) {
+  bool found = false;
+  ForEachToken(value, [&](std::string_view t) { found = found || EqualsIgnoreCase(t, token); });
+  return found;
+}
+
+bool IsHopByHop(std::string_view name) {
+  static constexpr std::string_view kNames[] = {"connection", "keep-alive", "proxy-connection",
+                                                "te",         "trailer",    "upgrade"};
+  for (std::string_view n : kNames) {
+    if (EqualsIgnoreCase(name, n)) return true;
+  }
+  return false;
+}
+
+HttpError CheckFraming(const std::vector<HttpHeader>& headers, BodyFraming* framing,
+                       uint64_t* content_length) {
+  bool have_length = false;
+  uint64_t length = 0;
+  bool have_te = false;
+  bool last_is_chunked = false;
+  int chunked_count = 0;
+  for (const HttpHeader& h : headers) {
+    if (EqualsIgnoreCase(h.name, "content-length")) {
+      std::string_view v = Trim(h.value);
+      if (v.empty() || v.size() > 18) return HttpError::kInvalidContentLength;
+      uint64_t n = 0;
+      for (char c : v) {
+        if (c < '0' || c > '9') return HttpError::kInvalidContentLength;
+        n = n * 10 + static_cast<uint64_t>(c - '0');
+      }
+      if (have_length && n != length) return HttpError::kConflictingContentLength;
+      have_length = true;
+      length = n;
+    } else if (EqualsIgnoreCase(h.name, "transfer-encoding")) {
+      have_te = true;
+      ForEachToken(h.value, [&](std::string_view t) {
+        last_is_chunked = EqualsIgnoreCase(t, "chunked");
+        chunked_count += last_is_chunked;
+      });
+    }
+  }
+  if (have_te && have_length) return HttpError::kContentLengthWithTransferEncoding;
+  if (have_te) {
+    if (!last_is_chunked || chunked_count != 1) return HttpError::kUnsupportedTransferEncoding;
+    *framing = BodyFraming::kChunked;
+    *content_length = 0;
+  } else if (have_length) {
+    *framing = length == 0 ? BodyFraming::kNone : BodyFraming::kContentLength;
+    *content_length = length;
+  } else {
+    *framing = BodyFraming::kNone;
+    *content_length = 0;
+  }
+  return HttpError::kNone;
+}
+
+std::string_view HttpRequestHead::Find(std::string_view name) const {
+  for (const HttpHeader& h : headers) {
+    if (EqualsIgnoreCase(h.name, name)) return h.value;
+  }
+  return {};
+}
+
+bool HttpRequestHead::IsIdempotent() const {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||
+         method == "DELETE" || method == "TRACE";
+}
+
+ParseStatus ParseRequestHead(std::string_view buf, const HttpLimits& limits, HttpRequestHead* head,
+                             HttpError* error) {
+  constexpr size_t kStackHeaders = 128;
+  phr_header stack_headers[kStackHeaders];
+  std::vector<phr_header> heap_headers;
+  phr_header* headers = stack_headers;
+  size_t capacity = limits.max_headers;
+  if (capacity > kStackHeaders) {
+    heap_headers.resize(capacity);
+    headers = heap_headers.data();
+  }
+  const char* method = nullptr;
+  const char* path = nullptr;
+  size_t method_len = 0, path_len = 0, num_headers = capacity;
+  int minor = 0;
+  int n = phr_parse_request(buf.data(), buf.size(), &method, &method_len, &path, &path_len, &minor,
+                            headers, &num_headers, 0);
+  *error = HttpError::kNone;
+  if (n == -2) {
+    if (buf.size() >= limits.max_head_bytes) {
+      *error = HttpError::kHeadTooLarge;
+    } else if (size_t lines = CountLines(buf); lines == 0) {
+      if (buf.size() > limits.max_target_bytes + 64) *error = HttpError::kUriTooLong;
+    } else if (lines > limits.max_headers + 1) {
+      *error = HttpError::kTooManyHeaders;
+    }
+    return *error == HttpError::kNone ? ParseStatus::kIncomplete : ParseStatus::kError;
+  }
+  if (n < 0) {
+    // picohttpparser reports a full header array as a parse error: tell the two apart.
+    size_t end = buf.find("\r\n\r\n");
+    if (end == std::string_view::npos) end = buf.find("\n\n");
+    std::string_view raw = buf.substr(0, end);
+    if (CountLines(raw) > limits.max_headers) {
+      *error = HttpError::kTooManyHeaders;
+    } else if (raw.size() + 4 > limits.max_head_bytes) {
+      *error = HttpError::kHeadTooLarge;
+    } else {
+      *error = DiagnoseHeaders(raw);
+    }
+    return ParseStatus::kError;
+  }
+  size_t head_bytes = static_cast<size_t>(n);
+  if (head_bytes > limits.max_head_bytes) {
+    *error = HttpError::kHeadTooLarge;
+    return ParseStatus::kError;
+  }
+  if (path_len > limits.max_target_bytes) {
+    *error = HttpError::kUriTooLong;
+    return ParseStatus::kError;
+  }
+  if (HasBareLf(buf.data(), head_bytes)) {
+    *error = HttpError::kBareLf;
+    return ParseStatus::kError;
+  }
+  head->method = std::string_view(method, method_len);
+  head->target = std::string_view(path, path_len);
+  head->minor_version = minor;
+  head->head_bytes = head_bytes;
+  head->headers.clear();
+  head->expect_continue = false;
+  bool close = false, keep_alive = false;
+  int hosts = 0;
+  for (size_t i = 0; i < num_headers; ++i) {
+    if (headers[i].name == nullptr) {
+      *error = HttpError::kObsoleteLineFolding;
+      return ParseStatus::kError;
+    }
+    std::string_view name(headers[i].name, headers[i].name_len);
+    std::string_view value = Trim(std::string_view(headers[i].value, headers[i].value_len));
+    if (HttpError e = CheckHeaderName(name); e != HttpError::kNone) {
+      *error = e;
+      return ParseStatus::kError;
+    }
+    head->headers.push_back({name, value});
+    if (EqualsIgnoreCase(name, "connection")) {
+      close = close || HasToken(value, "close");
+      keep_alive = keep_alive || HasToken(value, "keep-alive");
+    } else if (EqualsIgnoreCase(name, "host")) {
+      ++hosts;
+    } else if (EqualsIgnoreCase(name, "expect")) {
+      head->expect_continue = EqualsIgnoreCase(value, "100-continue");
+    }
+  }
+  if (hosts > 1) {
+    *error = HttpError::kDuplicateHost;
+    return ParseStatus::kError;
+  }
+  if (minor >= 1 && hosts == 0) {
+    *error = HttpError::kMissingHost;
+    return ParseStatus::kError;
+  }
+  *error = CheckFraming(head->headers, &head->framing, &head->content_length);
+  if (*error != HttpError::kNone) return ParseStatus::kError;
+  if (minor == 0 && head->framing == BodyFraming::kChunked) {
+    *error = HttpError::kTransferEncodingInHttp10;
+    return ParseStatus::kError;
+  }
+  head->keep_alive = minor >= 1 ? !close : (keep_alive && !close);
+  if (minor == 0) head->expect_continue = false;
+  return ParseStatus::kComplete;
+}
+
+}  // namespace cairn::router

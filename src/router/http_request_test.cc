@@ -1,0 +1,229 @@
+#include "router/http_request.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "router/http_response.h"
+
+namespace cairn::router {
+namespace {
+
+struct Parsed {
+  ParseStatus status;
+  HttpError error;
+  HttpRequestHead head;
+};
+
+Parsed Parse(const std::string& text, HttpLimits limits = {}) {
+  Parsed p;
+  p.status = ParseRequestHead(text, limits, &p.head, &p.error);
+  return p;
+}
+
+void ExpectRejected(const std::string& text, HttpError error, int status) {
+  Parsed p = Parse(text);
+  EXPECT_EQ(p.status, ParseStatus::kError) << text;
+  EXPECT_EQ(p.error, error) << text << " got " << HttpErrorName(p.error);
+  EXPECT_EQ(HttpErrorStatus(p.error), status) << text;
+}
+
+TEST(HttpRequestTest, ParsesSimpleGet) {
+  std::string text = "GET /a?b=1 HTTP/1.1\r\nHost: x\r\nX-Y:  z \r\n\r\nNEXT";
+  Parsed p = Parse(text);
+  ASSERT_EQ(p.status, ParseStatus::kComplete);
+  EXPECT_EQ(p.head.method, "GET");
+  EXPECT_EQ(p.head.target, "/a?b=1");
+  EXPECT_EQ(p.head.minor_version, 1);
+  EXPECT_EQ(p.head.head_bytes, text.size() - 4);
+  EXPECT_EQ(p.head.Find("x-y"), "z");
+  EXPECT_EQ(p.head.framing, BodyFraming::kNone);
+  EXPECT_TRUE(p.head.keep_alive);
+  EXPECT_TRUE(p.head.IsIdempotent());
+}
+
+TEST(HttpRequestTest, IncompleteHeadAsksForMore) {
+  EXPECT_EQ(Parse("GET / HTTP/1.1\r\nHost: x\r\n").status, ParseStatus::kIncomplete);
+  EXPECT_EQ(Parse("GE").status, ParseStatus::kIncomplete);
+}
+
+TEST(HttpRequestTest, BodyFraming) {
+  Parsed cl = Parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\n");
+  ASSERT_EQ(cl.status, ParseStatus::kComplete);
+  EXPECT_EQ(cl.head.framing, BodyFraming::kContentLength);
+  EXPECT_EQ(cl.head.content_length, 12u);
+  EXPECT_FALSE(cl.head.IsIdempotent());
+  Parsed te = Parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n");
+  ASSERT_EQ(te.status, ParseStatus::kComplete);
+  EXPECT_EQ(te.head.framing, BodyFraming::kChunked);
+  Parsed same =
+      Parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n");
+  EXPECT_EQ(same.status, ParseStatus::kComplete);
+}
+
+TEST(HttpRequestTest, ConnectionSemantics) {
+  EXPECT_FALSE(Parse("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").head.keep_alive);
+  EXPECT_FALSE(Parse("GET / HTTP/1.0\r\n\r\n").head.keep_alive);
+  EXPECT_TRUE(Parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").head.keep_alive);
+  EXPECT_TRUE(
+      Parse("PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n")
+          .head.expect_continue);
+  EXPECT_FALSE(Parse("PUT / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n").head.expect_continue);
+}
+
+TEST(HttpRequestTest, RejectsContentLengthWithTransferEncoding) {
+  ExpectRejected(
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+      HttpError::kContentLengthWithTransferEncoding, 400);
+}
+
+TEST(HttpRequestTest, RejectsBadContentLength) {
+  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+                 HttpError::kConflictingContentLength, 400);
+  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n\r\n",
+                 HttpError::kInvalidContentLength, 400);
+  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5a\r\n\r\n",
+                 HttpError::kInvalidContentLength, 400);
+  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+                 HttpError::kInvalidContentLength, 400);
+  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\n",
+                 HttpError::kInvalidContentLength, 400);
+  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+                 HttpError::kInvalidContentLength, 400);
+}
+
+TEST(HttpRequestTest, RejectsEmptyHeaderName) {
+  ExpectRejected("GET / HTTP/1.1\r\nHost: x\r\n: value\r\n\r\n", HttpError::kEmptyHeaderName, 400);
+}
+
+TEST(HttpRequestTest, RejectsBareLf) {
+  ExpectRejected("GET / HTTP/1.1\nHost: x\n\n", HttpError::kBareLf, 400);
+  ExpectRejected("GET / HTTP/1.1\r\nHost: x\nX: y\r\n\r\n", HttpError::kBareLf, 400);
+}
+
+TEST(HttpRequestTest, RejectsTransferEncodingNotEndingInChunked) {
+  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+                 HttpError::kUnsupportedTransferEncoding, 400);
+  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+                 HttpError::kUnsupportedTransferEncoding, 400);
+  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+                 HttpError::kUnsupportedTransferEncoding, 400);
+  ExpectRejected(
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: x\r\n\r\n",
+      HttpError::kUnsupportedTransferEncoding, 400);
+  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n",
+                 HttpError::kUnsupportedTransferEncoding, 400);
+  ExpectRejected("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+                 HttpError::kTransferEncodingInHttp10, 400);
+}
+
+TEST(HttpRequestTest, RejectsWhitespaceBeforeColon) {
+  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nContent-Length : 5\r\n\r\n",
+                 HttpError::kWhitespaceBeforeColon, 400);
+  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding\t: chunked\r\n\r\n",
+                 HttpError::kWhitespaceBeforeColon, 400);
+}
+
+TEST(HttpRequestTest, RejectsOtherBadHeaders) {
+  ExpectRejected("GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n folded\r\n\r\n",
+                 HttpError::kObsoleteLineFolding, 400);
+  ExpectRejected("GET / HTTP/1.1\r\nHost: x\r\nX Y: a\r\n\r\n", HttpError::kInvalidHeaderName, 400);
+  ExpectRejected("GET / HTTP/1.1\r\n\r\n", HttpError::kMissingHost, 400);
+  ExpectRejected("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", HttpError::kDuplicateHost, 400);
+  ExpectRejected("GET / HTTP/1.1 junk\r\nHost: a\r\n\r\n", HttpError::kMalformed, 400);
+}
+
+TEST(HttpRequestTest, RejectsOversizedHead) {
+  std::string big = "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70 * 1024, 'a');
+  ExpectRejected(big, HttpError::kHeadTooLarge, 431);
+  ExpectRejected(big + "\r\n\r\n", HttpError::kHeadTooLarge, 431);
+}
+
+TEST(HttpRequestTest, RejectsTooManyHeaders) {
+  std::string text = "GET / HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 101; ++i) text += "X-" + std::to_string(i) + ": v\r\n";
+  ExpectRejected(text + "\r\n", HttpError::kTooManyHeaders, 431);
+  ExpectRejected(text, HttpError::kTooManyHeaders, 431);  // still arriving
+  std::string ok = "GET / HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 99; ++i) ok += "X-" + std::to_string(i) + ": v\r\n";
+  EXPECT_EQ(Parse(ok + "\r\n").status, ParseStatus::kComplete);
+}
+
+TEST(HttpRequestTest, RejectsLongUri) {
+  std::string target = "/" + std::string(9000, 'a');
+  ExpectRejected("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n", HttpError::kUriTooLong, 414);
+  ExpectRejected("GET " + target, HttpError::kUriTooLong, 414);  // still arriving
+  HttpLimits small;
+  small.max_target_bytes = 4;
+  EXPECT_EQ(Parse("GET /abcdef HTTP/1.1\r\nHost: x\r\n\r\n", small).error, HttpError::kUriTooLong);
+}
+
+TEST(HttpResponseTest, ParsesFraming) {
+  HttpResponseHead head;
+  HttpError error;
+  HttpLimits limits;
+  ASSERT_EQ(ParseResponseHead("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", "GET", limits,
+                              &head, &error),
+            ParseStatus::kComplete);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.framing, BodyFraming::kContentLength);
+  EXPECT_EQ(head.content_length, 5u);
+  ASSERT_EQ(ParseResponseHead("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", "HEAD", limits, &head,
+                              &error),
+            ParseStatus::kComplete);
+  EXPECT_EQ(head.framing, BodyFraming::kNone);
+  ASSERT_EQ(ParseResponseHead("HTTP/1.0 200 OK\r\n\r\n", "GET", limits, &head, &error),
+            ParseStatus::kComplete);
+  EXPECT_EQ(head.framing, BodyFraming::kUntilClose);
+  EXPECT_FALSE(head.keep_alive);
+  ASSERT_EQ(ParseResponseHead("HTTP/1.1 204 No Content\r\n\r\n", "GET", limits, &head, &error),
+            ParseStatus::kComplete);
+  EXPECT_EQ(head.framing, BodyFraming::kNone);
+  EXPECT_TRUE(head.keep_alive);
+  EXPECT_EQ(ParseResponseHead("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: "
+                              "chunked\r\n\r\n",
+                              "GET", limits, &head, &error),
+            ParseStatus::kError);
+}
+
+// Checks phr_chunked_decoder's layout against libh2o-evloop's through behaviour: state carried
+// across calls, trailers consumed, leftover bytes reported.
+TEST(ChunkedDecoderTest, DecodesAcrossCallsWithLeftover) {
+  std::string in =
+      "4\r\nWiki\r\n5;ext=1\r\npedia\r\n10\r\n0123456789abcdef\r\n0\r\nT: v\r\n\r\nGET";
+  for (size_t split = 1; split < in.size() - 3; ++split) {
+    ChunkedDecoder decoder;
+    std::string a = in.substr(0, split), b = in.substr(split);
+    size_t decoded = 0, leftover = 0;
+    ASSERT_EQ(decoder.Decode(a.data(), a.size(), &decoded, &leftover),
+              ChunkedDecoder::State::kNeedMore)
+        << split;
+    std::string out = a.substr(0, decoded);
+    ASSERT_EQ(decoder.Decode(b.data(), b.size(), &decoded, &leftover), ChunkedDecoder::State::kDone)
+        << split;
+    out += b.substr(0, decoded);
+    EXPECT_EQ(out, "Wikipedia0123456789abcdef") << split;
+    EXPECT_EQ(b.substr(decoded, leftover), "GET") << split;
+  }
+}
+
+TEST(ChunkedDecoderTest, RejectsInvalidChunkSizes) {
+  for (std::string bad : {"zz\r\nab\r\n0\r\n\r\n", "11111111111111111\r\n", "-1\r\nx\r\n", "\r\n",
+                          " 1\r\nx\r\n0\r\n\r\n"}) {
+    ChunkedDecoder decoder;
+    size_t decoded = 0, leftover = 0;
+    EXPECT_EQ(decoder.Decode(bad.data(), bad.size(), &decoded, &leftover),
+              ChunkedDecoder::State::kError)
+        << bad;
+  }
+}
+
+TEST(ChunkedDecoderTest, WritesChunkHeaders) {
+  char buf[20];
+  EXPECT_EQ(std::string(buf, WriteChunkHeader(0, buf)), "0\r\n");
+  EXPECT_EQ(std::string(buf, WriteChunkHeader(255, buf)), "ff\r\n");
+  EXPECT_EQ(std::string(buf, WriteChunkHeader(1 << 20, buf)), "100000\r\n");
+}
+
+}  // namespace
+}  // namespace cairn::router

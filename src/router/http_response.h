@@ -1,0 +1,49 @@
+// HTTP/1.x response heads from upstreams, and the chunked body decoder both directions use.
+// The router decodes chunked bodies and sends them on re-chunked in its own canonical framing,
+// so a chunk-framing ambiguity can never reach the other side (trailers are dropped).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "router/http_request.h"
+#include "router/picohttpparser.h"
+
+namespace cairn::router {
+
+struct HttpResponseHead {
+  int minor_version = 1;
+  int status = 0;
+  std::string_view reason;
+  std::vector<HttpHeader> headers;
+  size_t head_bytes = 0;
+  BodyFraming framing = BodyFraming::kNone;
+  uint64_t content_length = 0;
+  bool keep_alive = true;  // the upstream lets the connection be reused
+};
+
+// Parses the response head at the start of `buf`. `request_method` decides bodyless answers
+// (HEAD). On kError the upstream connection must be closed.
+ParseStatus ParseResponseHead(std::string_view buf, std::string_view request_method,
+                              const HttpLimits& limits, HttpResponseHead* head, HttpError* error);
+
+// Incremental chunked-body decoder over picohttpparser's phr_decode_chunked.
+class ChunkedDecoder {
+ public:
+  enum class State { kNeedMore, kDone, kError };
+  ChunkedDecoder();
+  // Decodes buf[0, len) in place: the body bytes it held end up in buf[0, *decoded). At kDone,
+  // `*leftover` bytes after the body (the next message) start at buf + *decoded.
+  State Decode(char* buf, size_t len, size_t* decoded, size_t* leftover);
+
+ private:
+  phr_chunked_decoder decoder_;
+};
+
+// Writes the chunk-size line for `size` ("1f\r\n") into `out` (at least 20 bytes); returns its
+// length.
+size_t WriteChunkHeader(size_t size, char* out);
+
+}  // namespace cairn::router
