@@ -85,6 +85,11 @@ int Main(int argc, char** argv) {
   logs->add_flag("-f,--follow", follow, "keep printing new lines");
   logs->add_option("--tail", tail, "lines per instance to start with")->capture_default_str();
 
+  int audit_limit = 50;
+  auto* audit = app.add_subcommand("audit", "who changed what and when, newest first");
+  add_client_flags(audit, true);
+  audit->add_option("--limit", audit_limit, "records to show")->capture_default_str();
+
   auto* version = app.add_subcommand("version", "client and server versions");
   add_client_flags(version, true);
 
@@ -104,6 +109,7 @@ int Main(int argc, char** argv) {
   if (history->parsed()) return HistoryCommand(g);
   if (diff->parsed()) return DiffCommand(g, diff_from, diff_to);
   if (logs->parsed()) return LogsCommand(g, service, follow, tail);
+  if (audit->parsed()) return AuditCommand(g, audit_limit);
   if (version->parsed()) return VersionCommand(g);
   return kExitError;
 }

@@ -291,6 +291,25 @@ int LogsCommand(const GlobalOptions& g, const std::string& service, bool follow,
   return kExitOk;
 }
 
+int AuditCommand(const GlobalOptions& g, int limit) {
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.error());
+  auto list = client->Get("/v1/audit?limit=" + std::to_string(limit));
+  if (!list.ok()) return Fail(list.error());
+  if (g.json) {
+    PrintJson(*list);
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows = {{"TIME", "WHO", "ACTION", "TARGET", "RESULT"}};
+  for (const auto& r : *list) {
+    rows.push_back({r["at"].get<std::string>(), r["actor"].get<std::string>(),
+                    r["action"].get<std::string>(), r["target"].get<std::string>(),
+                    r["result"].get<std::string>()});
+  }
+  std::printf("%s", Table(rows).c_str());
+  return kExitOk;
+}
+
 int VersionCommand(const GlobalOptions& g) {
   if (g.json) {
     json out = {{"client", CAIRN_VERSION}, {"server", nullptr}};

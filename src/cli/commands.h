@@ -33,6 +33,7 @@ int HistoryCommand(const GlobalOptions& g);
 int DiffCommand(const GlobalOptions& g, int64_t from, int64_t to);
 int LogsCommand(const GlobalOptions& g, const std::string& service, bool follow, int tail);
 int VersionCommand(const GlobalOptions& g);
+int AuditCommand(const GlobalOptions& g, int limit);
 
 // Polls status (printing events as they come) until every service's rollout has finished
 // at the head revision (kExitOk) or one failed (kExitRolloutFailed). `keep_going` false ends

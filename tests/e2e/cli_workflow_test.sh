@@ -86,6 +86,14 @@ run_cli 0 history -o json
 [ "$(json_get 'len(d)' <<<"$OUT")" = 3 ] || fail "a bad file must not add a revision"
 pass "a bad file is refused with file:line:col and the head is unchanged"
 
+run_cli 0 audit
+contains "$OUT" "apply"
+contains "$OUT" "rejected"
+contains "$OUT" "alice"
+run_cli 0 audit -o json --limit 2
+[ "$(json_get 'len(d)' <<<"$OUT")" = 2 ] || fail "audit --limit"
+pass "audit shows every state-changing call, also the refused ones"
+
 run_cli 0 version
 contains "$OUT" "server 0.1.0 at $CAIRN_ADDR"
 pass "version shows client and server"
