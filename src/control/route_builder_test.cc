@@ -1,0 +1,68 @@
+#include "control/route_builder.h"
+
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+namespace cairn::control {
+namespace {
+
+spec::EnvironmentSpec WebSpec() {
+  spec::EnvironmentSpec env;
+  env.environment = "shop";
+  spec::ServiceSpec web;
+  web.name = "web";
+  web.command = "web";
+  web.replicas = 3;
+  web.ports.push_back({"http", 8080, spec::Protocol::kHttp});
+  web.ports.push_back({"raw", 9000, spec::Protocol::kTcp});
+  env.services["web"] = web;
+  spec::ServiceSpec worker;
+  worker.name = "worker";
+  worker.command = "worker";
+  env.services["worker"] = worker;
+  return env;
+}
+
+TEST(ProportionalWeights, AlwaysSumsToTenThousand) {
+  for (const auto& counts :
+       std::vector<std::vector<int>>{{1}, {1, 2}, {1, 1, 1}, {3, 1}, {7, 5, 1}}) {
+    auto w = ProportionalWeights(counts);
+    EXPECT_EQ(std::accumulate(w.begin(), w.end(), 0u), 10000u);
+  }
+  EXPECT_EQ(ProportionalWeights({1, 1, 1}), (std::vector<uint32_t>{3333, 3333, 3334}));
+  EXPECT_EQ(ProportionalWeights({3, 1}), (std::vector<uint32_t>{7500, 2500}));
+  EXPECT_EQ(ProportionalWeights({0, 0}), (std::vector<uint32_t>{0, 0}));
+}
+
+TEST(BuildRouteTable, OneListenerPerDeclaredPort) {
+  auto table = BuildRouteTable(WebSpec(), {}, 7);
+  EXPECT_EQ(table.generation, 7u);
+  ASSERT_EQ(table.listeners.size(), 2u);
+  EXPECT_EQ(table.listeners[0].name, "web/http");
+  EXPECT_EQ(table.listeners[0].port, 8080);
+  EXPECT_EQ(table.listeners[1].protocol, router::ListenerProtocol::kTcp);
+  ASSERT_EQ(table.services.size(), 1u) << "services without ports are not routed";
+  EXPECT_TRUE(table.services[0].versions.empty());
+}
+
+TEST(BuildRouteTable, WeighsRevisionsByTheirHealthyInstancesDuringARollingReplace) {
+  std::vector<RoutedInstance> instances = {
+      {"web-a", "web", 1, 4001, true, false}, {"web-b", "web", 1, 4002, true, false},
+      {"web-c", "web", 1, 4003, true, true},  // draining: no new requests
+      {"web-d", "web", 2, 4004, true, false}, {"web-e", "web", 2, 4005, false, false},
+  };
+  auto table = BuildRouteTable(WebSpec(), instances, 1);
+  const auto& versions = table.services[0].versions;
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[0].version, "revision 1");
+  ASSERT_EQ(versions[0].backends.size(), 2u);
+  EXPECT_EQ(versions[0].weight_bp, 6667u);
+  EXPECT_EQ(versions[1].version, "revision 2");
+  ASSERT_EQ(versions[1].backends.size(), 1u);
+  EXPECT_EQ(versions[1].backends[0].port, 4004);
+  EXPECT_EQ(versions[1].weight_bp, 3333u);
+}
+
+}  // namespace
+}  // namespace cairn::control
