@@ -19,6 +19,7 @@
 #include "control/rolling_decision.h"
 #include "core/clock.h"
 #include "plan/plan.h"
+#include "router/route_table.h"
 #include "runtime/driver.h"
 #include "runtime/health_tracker.h"
 #include "runtime/restart_policy.h"
@@ -26,6 +27,16 @@
 #include "state/state_store.h"
 
 namespace cairn::control {
+
+// Where the controller publishes route tables: the router in a server, a fake in tests.
+// Called on the controller strand only.
+class RoutePublisher {
+ public:
+  virtual ~RoutePublisher() = default;
+  virtual void Publish(router::RouteTable table) = 0;
+  // Requests the router is serving through this instance right now.
+  virtual int InFlight(const std::string& instance_id) = 0;
+};
 
 struct ControllerOptions {
   // Absolute path of the data dir; instance logs go to <data_dir>/logs.
@@ -40,6 +51,11 @@ struct ControllerOptions {
   // Echo every event to stderr as a log line. `cairn up` turns it off: it prints the events
   // itself, through the API, like any client.
   bool echo_events = true;
+  // The router to keep informed, or null (no routing). Not owned; must outlive the controller.
+  RoutePublisher* routes = nullptr;
+  // An instance leaving the route table gets this long to finish its in-flight requests
+  // before it is sent SIGTERM (sooner once the router reports none in flight).
+  Duration drain_timeout{10000};
 };
 
 struct ApplyRequest {
@@ -134,6 +150,8 @@ class Controller {
   void Reconcile(SteadyTime now);
   void RotateLogs(SteadyTime now);
   void FinishStopAll();
+  void PublishRoutes();
+  void FinishDrains(SteadyTime now);
 
   Result<const spec::EnvironmentSpec*> SpecOf(int64_t revision);
   Status ValidateRunnable(const spec::EnvironmentSpec& spec) const;
@@ -163,6 +181,8 @@ class Controller {
   std::map<std::string, Rollout> rollouts_;  // by service
   SteadyTime next_rotation_{};
   std::function<void()> stop_all_done_;
+  std::string published_routes_;  // signature of the last published table
+  uint64_t route_generation_ = 0;
   bool stopping_all_ = false;
 };
 

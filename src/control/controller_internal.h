@@ -30,6 +30,9 @@ struct Controller::Live {
   SteadyTime restart_at{};
   SteadyTime stop_deadline{};
   bool kill_sent = false;
+  bool draining = false;  // out of the route table, waiting for in-flight requests to end
+  SteadyTime drain_started{};
+  SteadyTime drain_deadline{};
   bool probe_in_flight = false;
   bool probed = false;      // has a health answer since (re)start
   bool adopted = false;     // taken over from an earlier server

@@ -7,6 +7,7 @@
 #include "control/controller.h"
 #include "control/controller_internal.h"
 #include "control/host_scan.h"
+#include "control/route_builder.h"
 #include "core/ids.h"
 #include "runtime/log_rotation.h"
 #include "runtime/probe.h"
@@ -20,6 +21,8 @@ constexpr Duration kRotationInterval{5000};
 // Adopted instances get this long to answer a first probe before the controller decides
 // without them (counting them as not healthy).
 constexpr Duration kAdoptionSettle{5000};
+// The least time between taking an instance out of the route table and stopping it.
+constexpr Duration kDrainGrace{200};
 
 std::string MetaKey(const char* kind, const std::string& service) {
   return std::string(kind) + "/" + service;
@@ -42,6 +45,8 @@ void Controller::Tick() {
   RestartCrashed(now);
   ProbeDue(now);
   if (!stopping_all_) Reconcile(now);
+  PublishRoutes();
+  FinishDrains(now);
   RotateLogs(now);
   FinishStopAll();
 }
@@ -58,7 +63,7 @@ void Controller::ObserveProcesses(SteadyTime now) {
           live->service.health.kind == spec::HealthKind::kNone) {
         live->phase = InstancePhase::kHealthy;
       }
-      if (live->phase == InstancePhase::kStopping && !live->kill_sent &&
+      if (live->phase == InstancePhase::kStopping && !live->draining && !live->kill_sent &&
           now >= live->stop_deadline) {
         (void)driver_->Kill(live->handle);
         live->kill_sent = true;
@@ -367,11 +372,55 @@ void Controller::BeginStop(Live& live, const std::string& why) {
   if (live.phase == InstancePhase::kStopping) return;
   bool was_crashed = live.phase == InstancePhase::kCrashed;
   live.phase = InstancePhase::kStopping;
-  live.stop_deadline = clock_->Now() + live.service.stop_timeout;
+  SteadyTime now = clock_->Now();
+  live.stop_deadline = now + live.service.stop_timeout;
   events_.Add("instance.stopping", live.record.service, live.record.id,
               "stopping instance " + live.record.id + ": " + why);
-  if (!was_crashed) (void)driver_->Terminate(live.handle);
-  // A crashed instance has no process; the next observation finds it gone and forgets it.
+  if (was_crashed) return;  // no process: the next observation finds it gone and forgets it
+  if (options_.routes && !live.service.ports.empty()) {
+    // Out of the route table first; SIGTERM once its requests are done (FinishDrains).
+    live.draining = true;
+    live.drain_started = now;
+    live.drain_deadline = now + options_.drain_timeout;
+    return;
+  }
+  (void)driver_->Terminate(live.handle);
+}
+
+void Controller::PublishRoutes() {
+  if (!options_.routes || !head_) return;
+  auto spec = SpecOf(head_->number);
+  if (!spec.ok()) return;
+  std::vector<RoutedInstance> routed;
+  std::string signature = std::to_string(head_->number);
+  for (const auto& [id, live] : live_) {
+    RoutedInstance r{id,
+                     live->record.service,
+                     live->record.revision,
+                     live->record.port,
+                     live->phase == InstancePhase::kHealthy,
+                     live->phase == InstancePhase::kStopping};
+    if (r.healthy && !r.draining) {
+      signature += "|" + id + ":" + std::to_string(r.port) + ":" + std::to_string(r.revision);
+    }
+    routed.push_back(std::move(r));
+  }
+  if (signature == published_routes_) return;
+  published_routes_ = signature;
+  options_.routes->Publish(BuildRouteTable(**spec, routed, ++route_generation_));
+}
+
+void Controller::FinishDrains(SteadyTime now) {
+  for (auto& [id, live] : live_) {
+    if (!live->draining) continue;
+    // A worker may have read the previous table just before the swap: give it a moment
+    // even when nothing is in flight yet.
+    bool idle = options_.routes->InFlight(id) == 0 && now - live->drain_started >= kDrainGrace;
+    if (!idle && now < live->drain_deadline) continue;
+    live->draining = false;
+    live->stop_deadline = now + live->service.stop_timeout;
+    (void)driver_->Terminate(live->handle);
+  }
 }
 
 void Controller::Forget(const std::string& id) {

@@ -1,0 +1,111 @@
+// The controller keeps the router's table in step with instances, and drains an instance
+// (out of the table, in-flight requests finished) before it is sent SIGTERM.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "control/controller_harness_for_test.h"
+
+namespace cairn::control {
+namespace {
+
+class FakePublisher : public RoutePublisher {
+ public:
+  void Publish(router::RouteTable table) override { tables.push_back(std::move(table)); }
+  int InFlight(const std::string& instance_id) override { return in_flight[instance_id]; }
+
+  // Instance ids routed by the latest table.
+  std::vector<std::string> Routed() const {
+    std::vector<std::string> ids;
+    if (tables.empty()) return ids;
+    for (const auto& svc : tables.back().services) {
+      for (const auto& v : svc.versions) {
+        for (const auto& b : v.backends) ids.push_back(b.instance_id);
+      }
+    }
+    return ids;
+  }
+
+  std::vector<router::RouteTable> tables;
+  std::map<std::string, int> in_flight;
+};
+
+const std::string kPorts = "    ports: { http: { listen: 18080 } }\n";
+
+ControllerOptions WithRoutes(FakePublisher* publisher) {
+  ControllerOptions options;
+  options.routes = publisher;
+  options.drain_timeout = Duration(5000);
+  return options;
+}
+
+bool Contains(const std::vector<std::string>& ids, const std::string& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+TEST(ControllerRoutesTest, PublishesHealthyInstancesAndOnlyWhenSomethingChanged) {
+  FakePublisher routes;
+  ControllerHarness h(WithRoutes(&routes));
+  ASSERT_TRUE(h.Start().ok());
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1", 2, kPorts)).ok());
+  h.Ticks(3);
+  ASSERT_FALSE(routes.tables.empty());
+  EXPECT_EQ(routes.Routed().size(), 2u);
+  EXPECT_EQ(routes.tables.back().listeners.at(0).port, 18080);
+  size_t published = routes.tables.size();
+  h.Ticks(5);
+  EXPECT_EQ(routes.tables.size(), published) << "nothing changed, nothing published";
+}
+
+TEST(ControllerRoutesTest, ReplacedInstanceLeavesTheTableBeforeItIsStopped) {
+  FakePublisher routes;
+  ControllerHarness h(WithRoutes(&routes));
+  ASSERT_TRUE(h.Start().ok());
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1", 1, kPorts)).ok());
+  h.Ticks(3);
+  ASSERT_EQ(h.Service().instances.size(), 1u);
+  std::string old_id = h.Service().instances[0].id;
+  int old_pid = h.Service().instances[0].pid;
+  routes.in_flight[old_id] = 1;  // a slow request is still being served
+
+  ASSERT_TRUE(h.Apply(ServiceYaml("v2", 1, kPorts)).ok());
+  h.Ticks(4);  // the new instance starts, turns healthy, the old one starts draining
+  EXPECT_FALSE(Contains(routes.Routed(), old_id)) << "a draining instance gets no new requests";
+  EXPECT_EQ(routes.Routed().size(), 1u);
+  auto running = h.driver().RunningPids();
+  EXPECT_TRUE(std::find(running.begin(), running.end(), old_pid) != running.end())
+      << "not stopped while a request is in flight";
+  bool old_is_stopping = false;
+  for (const auto& inst : h.Service().instances) {
+    if (inst.id == old_id) old_is_stopping = inst.phase == InstancePhase::kStopping;
+  }
+  EXPECT_TRUE(old_is_stopping) << "the old instance is draining";
+
+  routes.in_flight[old_id] = 0;
+  h.Advance(Duration(300));
+  h.Ticks(3);
+  running = h.driver().RunningPids();
+  EXPECT_TRUE(std::find(running.begin(), running.end(), old_pid) == running.end())
+      << "stopped once its requests were done";
+}
+
+TEST(ControllerRoutesTest, DrainGivesUpAtTheDrainTimeout) {
+  FakePublisher routes;
+  ControllerHarness h(WithRoutes(&routes));
+  ASSERT_TRUE(h.Start().ok());
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1", 1, kPorts)).ok());
+  h.Ticks(3);
+  std::string old_id = h.Service().instances[0].id;
+  int old_pid = h.Service().instances[0].pid;
+  routes.in_flight[old_id] = 3;  // never finishes
+
+  ASSERT_TRUE(h.Apply(ServiceYaml("v2", 1, kPorts)).ok());
+  h.Ticks(4);
+  h.Advance(Duration(5001));
+  h.Ticks(3);
+  auto running = h.driver().RunningPids();
+  EXPECT_TRUE(std::find(running.begin(), running.end(), old_pid) == running.end());
+}
+
+}  // namespace
+}  // namespace cairn::control
