@@ -33,7 +33,9 @@ namespace cairn::control {
 class RoutePublisher {
  public:
   virtual ~RoutePublisher() = default;
-  virtual void Publish(router::RouteTable table) = 0;
+  // Fails when the router cannot take the table (a listener port in use); the previous
+  // table then stays in force.
+  virtual Status Publish(router::RouteTable table) = 0;
   // Requests the router is serving through this instance right now.
   virtual int InFlight(const std::string& instance_id) = 0;
 };
@@ -182,6 +184,7 @@ class Controller {
   SteadyTime next_rotation_{};
   std::function<void()> stop_all_done_;
   std::string published_routes_;  // signature of the last published table
+  std::string failed_routes_;     // signature of the last table the router refused
   uint64_t route_generation_ = 0;
   bool stopping_all_ = false;
 };

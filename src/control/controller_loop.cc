@@ -406,8 +406,17 @@ void Controller::PublishRoutes() {
     routed.push_back(std::move(r));
   }
   if (signature == published_routes_) return;
+  Status ok = options_.routes->Publish(BuildRouteTable(**spec, routed, ++route_generation_));
+  if (!ok.ok()) {
+    // Reported once per distinct table; tried again on every tick until the port frees up.
+    if (signature != failed_routes_) {
+      events_.Add("router.error", "", "",
+                  "the router refused the new route table: " + ok.error().ToString());
+    }
+    failed_routes_ = signature;
+    return;
+  }
   published_routes_ = signature;
-  options_.routes->Publish(BuildRouteTable(**spec, routed, ++route_generation_));
 }
 
 void Controller::FinishDrains(SteadyTime now) {

@@ -11,7 +11,11 @@ namespace {
 
 class FakePublisher : public RoutePublisher {
  public:
-  void Publish(router::RouteTable table) override { tables.push_back(std::move(table)); }
+  Status Publish(router::RouteTable table) override {
+    if (refuse) return MakeError(ErrorCode::kUnavailable, "port 18080 is in use");
+    tables.push_back(std::move(table));
+    return OkStatus();
+  }
   int InFlight(const std::string& instance_id) override { return in_flight[instance_id]; }
 
   // Instance ids routed by the latest table.
@@ -28,6 +32,7 @@ class FakePublisher : public RoutePublisher {
 
   std::vector<router::RouteTable> tables;
   std::map<std::string, int> in_flight;
+  bool refuse = false;
 };
 
 const std::string kPorts = "    ports: { http: { listen: 18080 } }\n";
@@ -105,6 +110,27 @@ TEST(ControllerRoutesTest, DrainGivesUpAtTheDrainTimeout) {
   h.Ticks(3);
   auto running = h.driver().RunningPids();
   EXPECT_TRUE(std::find(running.begin(), running.end(), old_pid) == running.end());
+}
+
+TEST(ControllerRoutesTest, ARefusedTableIsReportedOnceAndRetried) {
+  FakePublisher routes;
+  routes.refuse = true;
+  ControllerHarness h(WithRoutes(&routes));
+  ASSERT_TRUE(h.Start().ok());
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1", 1, kPorts)).ok());
+  h.Ticks(5);
+  int errors = 0;
+  for (const auto& e : h.controller().events().Since(0)) {
+    if (e.type == "router.error") {
+      ++errors;
+      EXPECT_NE(e.message.find("port 18080 is in use"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(errors, 1);
+  routes.refuse = false;
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1", 2, kPorts)).ok());
+  h.Ticks(4);
+  EXPECT_EQ(routes.Routed().size(), 2u);
 }
 
 }  // namespace
