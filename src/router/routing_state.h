@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/units.h"
 #include "router/route_table.h"
 
 namespace cairn::router {

@@ -1,0 +1,14 @@
+#include "router/route_table.h"
+
+namespace cairn::router {
+
+// A linear scan: a table holds a handful of services, and the data plane resolves a listener's
+// service once per connection, not per request.
+const ServiceRoute* RouteTable::FindService(const std::string& name) const {
+  for (const ServiceRoute& service : services) {
+    if (service.service == name) return &service;
+  }
+  return nullptr;
+}
+
+}  // namespace cairn::router
