@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include "router/http_response.h"
@@ -9,7 +10,9 @@
 namespace cairn::router {
 namespace {
 
+// Owns the text so the head's views stay valid as the result moves.
 struct Parsed {
+  std::unique_ptr<std::string> text;
   ParseStatus status;
   HttpError error;
   HttpRequestHead head;
@@ -17,7 +20,8 @@ struct Parsed {
 
 Parsed Parse(const std::string& text, HttpLimits limits = {}) {
   Parsed p;
-  p.status = ParseRequestHead(text, limits, &p.head, &p.error);
+  p.text = std::make_unique<std::string>(text);
+  p.status = ParseRequestHead(*p.text, limits, &p.head, &p.error);
   return p;
 }
 

@@ -1,0 +1,575 @@
+// HttpSession: one client connection, one request at a time. Reads a head, picks a version and
+// a backend, forwards the head without hop-by-hop headers, streams the body, streams the
+// response back, and loops while both sides keep the connection alive. Pipelined requests wait
+// in the read buffer until the previous response is sent, so answers stay in order.
+//
+// Expect: 100-continue is answered by the router itself (the header is not forwarded): once a
+// backend is connected and the head sent, the router writes "100 Continue" and streams the
+// body. This keeps retries and the pool simple and costs the upstream nothing.
+// clang-format off
+// Before Asio: Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+// clang-format on
+#include <array>
+#include <boost/asio/buffer.hpp>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "router/http_response.h"
+#include "router/io_util.h"
+#include "router/worker.h"
+
+namespace cairn::router {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+constexpr size_t kBufferSize = 16 * 1024;
+
+const char* ReasonPhrase(int status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 408:
+      return "Request Timeout";
+    case 414:
+      return "URI Too Long";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Error";
+  }
+}
+
+// A growable byte window [begin, end) over a vector.
+struct Buffer {
+  std::vector<char> data = std::vector<char>(kBufferSize);
+  size_t begin = 0, end = 0;
+  size_t size() const { return end - begin; }
+  char* head() { return data.data() + begin; }
+  std::string_view view() const { return {data.data() + begin, end - begin}; }
+  void Consume(size_t n) {
+    begin += n;
+    if (begin == end) begin = end = 0;
+  }
+  // Room for at least some more bytes at the end.
+  void Reserve(size_t limit) {
+    if (end < data.size()) return;
+    if (begin > 0) {
+      std::memmove(data.data(), data.data() + begin, end - begin);
+      end -= begin;
+      begin = 0;
+      return;
+    }
+    if (data.size() < limit) data.resize(std::min(limit, data.size() * 2));
+  }
+  char* tail() { return data.data() + end; }
+  size_t room() const { return data.size() - end; }
+};
+
+std::string_view CookieValue(std::string_view cookies, std::string_view name) {
+  while (!cookies.empty()) {
+    size_t semi = cookies.find(';');
+    std::string_view pair = cookies.substr(0, semi);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
+    if (semi == std::string_view::npos) break;
+    cookies.remove_prefix(semi + 1);
+  }
+  return {};
+}
+
+bool NamedInConnection(const std::vector<HttpHeader>& headers, std::string_view name) {
+  for (const HttpHeader& h : headers) {
+    if (EqualsIgnoreCase(h.name, "connection") && HasToken(h.value, name)) return true;
+  }
+  return false;
+}
+
+class HttpConnection {
+ public:
+  HttpConnection(Worker& worker, tcp::socket client, std::string listener, std::string service)
+      : w_(worker),
+        opt_(worker.options()),
+        client_(std::move(client)),
+        timer_(client_.get_executor()),
+        listener_(std::move(listener)),
+        service_(std::move(service)) {
+    error_code ec;
+    auto ep = client_.remote_endpoint(ec);
+    if (!ec) client_ip_ = ep.address().to_string();
+  }
+
+  awaitable<void> Run() {
+    bool first = true;
+    for (;;) {
+      bool ok = co_await ReadHead(first);
+      if (!ok) co_return;
+      first = false;
+      if (!co_await Proxy()) co_return;
+    }
+  }
+
+ private:
+  // Reads one request head into head_; false when the connection is done.
+  awaitable<bool> ReadHead(bool first) {
+    SteadyTime deadline = std::chrono::steady_clock::now() + opt_.head_timeout;
+    bool started = first || in_.size() > 0;
+    for (;;) {
+      if (in_.size() > 0) {
+        HttpError error;
+        ParseStatus st = ParseRequestHead(in_.view(), opt_.limits, &head_, &error);
+        if (st == ParseStatus::kComplete) co_return true;
+        if (st == ParseStatus::kError) {
+          w_.stats().CountError(error);
+          co_await SendError(HttpErrorStatus(error));
+          co_return false;
+        }
+      }
+      in_.Reserve(opt_.limits.max_head_bytes + 1);
+      Duration timeout = opt_.client_idle_timeout;
+      if (started) {
+        timeout = std::chrono::duration_cast<Duration>(deadline - std::chrono::steady_clock::now());
+        if (timeout.count() <= 0) timeout = Duration(1);
+      }
+      error_code ec;
+      size_t n = co_await ReadSome(client_, in_.tail(), in_.room(), timer_, timeout, ec);
+      if (ec) {
+        if (timer_.fired()) {
+          if (started) {
+            w_.stats().CountTimeout(TimeoutKind::kHeadRead);
+            co_await SendError(408);
+          } else {
+            w_.stats().CountTimeout(TimeoutKind::kClientIdle);
+          }
+        }
+        co_return false;
+      }
+      if (!started) deadline = std::chrono::steady_clock::now() + opt_.head_timeout;
+      started = true;
+      in_.end += n;
+    }
+  }
+
+  awaitable<void> SendError(int status) {
+    std::string body = std::to_string(status) + " " + ReasonPhrase(status) + "\n";
+    std::string text =
+        "HTTP/1.1 " + std::to_string(status) + " " + ReasonPhrase(status) +
+        "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nConnection: close\r\n\r\n" + body;
+    error_code ec;
+    co_await WriteAll(client_, asio::buffer(text), timer_, opt_.client_idle_timeout, ec);
+    client_.shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  // One exchange; false when the client connection must close.
+  awaitable<bool> Proxy() {
+    SteadyTime start = w_.clock()->Now();
+    RouteTableSnapshot table = w_.Table();
+    const ServiceRoute* service = nullptr;
+    if (table) {
+      std::string service_name = service_;
+      for (const ListenerRoute& l : table->listeners) {
+        if (l.name == listener_) service_name = l.service;
+      }
+      service = table->FindService(service_name);
+    }
+    const VersionRoute* version = nullptr;
+    if (service) {
+      std::string_view key;
+      if (service->cohort.source == CohortSource::kHeader) {
+        key = head_.Find(service->cohort.name);
+      } else if (service->cohort.source == CohortSource::kCookie) {
+        key = CookieValue(head_.Find("cookie"), service->cohort.name);
+      }
+      version = w_.routing().ChooseVersion(*table, *service, key);
+    }
+    bool has_body = head_.framing != BodyFraming::kNone;
+    std::vector<std::string> exclude;
+    for (int attempt = 1;; ++attempt) {
+      const Backend* backend =
+          version ? w_.routing().ChooseBackend(*service, *version, exclude) : nullptr;
+      if (!backend) {
+        // 503 when nothing was usable; 502 when the backends tried all failed.
+        if (exclude.empty()) w_.stats().CountNoBackend();
+        co_await SendError(exclude.empty() ? 503 : 502);
+        co_return false;
+      }
+      BackendStats& stats =
+          w_.stats().For(service->service, version->version, backend->instance_id);
+      std::string pool_key = UpstreamPool::KeyOf(*backend);
+      w_.routing().OnRequestStart(*backend);
+      Attempt result = co_await Exchange(*backend, stats, pool_key, start);
+      if (result.outcome == RequestOutcome::kSuccess ||
+          result.outcome == RequestOutcome::kServerError) {
+        w_.routing().OnRequestEnd(*backend, result.outcome);
+        if (result.error_status != 0) co_await SendError(result.error_status);
+        co_return result.keep_client;
+      }
+      if (w_.routing().OnRequestEnd(*backend, result.outcome)) ++stats.ejections;
+      bool retriable =
+          result.retriable && !has_body && head_.IsIdempotent() && attempt < opt_.max_attempts;
+      if (retriable && w_.routing().TryAcquireRetry()) {
+        ++stats.retries;
+        exclude.push_back(backend->instance_id);
+        continue;
+      }
+      ++stats.requests[static_cast<int>(StatusClass::kError)];
+      if (result.error_status != 0) co_await SendError(result.error_status);
+      co_return false;
+    }
+  }
+
+  struct Attempt {
+    RequestOutcome outcome = RequestOutcome::kSuccess;
+    bool retriable = false;  // nothing reached the client and the request may go elsewhere
+    bool keep_client = false;
+    int error_status = 0;  // what to answer when not retried (0: the client is gone)
+  };
+
+  static Attempt Failed(RequestOutcome outcome, bool retriable, int status) {
+    return Attempt{outcome, retriable, false, status};
+  }
+
+  awaitable<Attempt> Exchange(const Backend& backend, BackendStats& stats,
+                              const std::string& pool_key, SteadyTime start) {
+    std::unique_ptr<UpstreamConn> up = w_.pool().Take(pool_key, w_.clock()->Now());
+    error_code ec;
+    if (!up) {
+      asio::ip::address address = asio::ip::make_address(backend.host, ec);
+      tcp::socket s(client_.get_executor());
+      if (!ec) {
+        co_await Connect(s, tcp::endpoint(address, static_cast<uint16_t>(backend.port)), timer_,
+                         opt_.connect_timeout, ec);
+      }
+      if (ec) {
+        if (timer_.fired()) w_.stats().CountTimeout(TimeoutKind::kConnect);
+        co_return Failed(RequestOutcome::kConnectFailure, true, 502);
+      }
+      up = std::make_unique<UpstreamConn>(std::move(s), &stats);
+    }
+    ++up->uses;
+
+    // The forwarded head.
+    std::string out;
+    out.reserve(head_.head_bytes + 128);
+    out.append(head_.method).append(" ").append(head_.target).append(" HTTP/1.1\r\n");
+    std::string forwarded_for;
+    bool has_host = false;
+    for (const HttpHeader& h : head_.headers) {
+      if (IsHopByHop(h.name) || EqualsIgnoreCase(h.name, "expect") ||
+          EqualsIgnoreCase(h.name, "x-forwarded-proto") ||
+          NamedInConnection(head_.headers, h.name)) {
+        continue;
+      }
+      if (EqualsIgnoreCase(h.name, "x-forwarded-for")) {
+        forwarded_for.append(h.value).append(", ");
+        continue;
+      }
+      has_host = has_host || EqualsIgnoreCase(h.name, "host");
+      out.append(h.name).append(": ").append(h.value).append("\r\n");
+    }
+    if (!has_host)
+      out.append("Host: ")
+          .append(backend.host)
+          .append(":")
+          .append(std::to_string(backend.port))
+          .append("\r\n");
+    out.append("X-Forwarded-For: ").append(forwarded_for).append(client_ip_).append("\r\n");
+    out.append("X-Forwarded-Proto: http\r\n\r\n");
+    stats.bytes_in += head_.head_bytes;
+    in_.Consume(head_.head_bytes);
+
+    co_await WriteAll(up->socket, asio::buffer(out), timer_, opt_.first_byte_timeout, ec);
+    if (ec) co_return Failed(RequestOutcome::kReset, true, 502);
+
+    // The body, streamed as it arrives.
+    if (head_.framing != BodyFraming::kNone) {
+      if (head_.expect_continue) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        co_await WriteAll(client_, asio::buffer(kContinue.data(), kContinue.size()), timer_,
+                          opt_.client_idle_timeout, ec);
+        if (ec) co_return Failed(RequestOutcome::kSuccess, false, 0);
+      }
+      int status = co_await StreamRequestBody(*up, stats);
+      if (status != 0) {
+        co_return Attempt{RequestOutcome::kSuccess, false, false, status == 1 ? 0 : status};
+      }
+    }
+
+    // The response head; 1xx answers are passed on and skipped.
+    Buffer& ub = up_buf_;
+    ub.begin = ub.end = 0;
+    HttpResponseHead resp;
+    for (;;) {
+      HttpError perr = HttpError::kNone;
+      ParseStatus st = ub.size()
+                           ? ParseResponseHead(ub.view(), head_.method, opt_.limits, &resp, &perr)
+                           : ParseStatus::kIncomplete;
+      if (st == ParseStatus::kError || (st == ParseStatus::kComplete && resp.status == 101)) {
+        w_.stats().CountUpstreamMalformed();
+        co_return Failed(RequestOutcome::kServerError, false, 502);
+      }
+      if (st == ParseStatus::kComplete && resp.status >= 100 && resp.status < 200) {
+        if (head_.minor_version >= 1) {
+          co_await WriteAll(client_, asio::buffer(ub.head(), resp.head_bytes), timer_,
+                            opt_.client_idle_timeout, ec);
+          if (ec) co_return Failed(RequestOutcome::kSuccess, false, 0);
+        }
+        ub.Consume(resp.head_bytes);
+        continue;
+      }
+      if (st == ParseStatus::kComplete) break;
+      ub.Reserve(opt_.limits.max_head_bytes + 1);
+      size_t n =
+          co_await ReadSome(up->socket, ub.tail(), ub.room(), timer_, opt_.first_byte_timeout, ec);
+      if (ec) {
+        if (timer_.fired()) {
+          w_.stats().CountTimeout(TimeoutKind::kFirstByte);
+          co_return Failed(RequestOutcome::kReset, false, 504);
+        }
+        // Closed or reset before any response byte: safe to retry an idempotent request.
+        co_return Failed(RequestOutcome::kReset, ub.size() == 0, 502);
+      }
+      ub.end += n;
+    }
+
+    // The response head to the client, with the router's own framing.
+    bool client_http11 = head_.minor_version >= 1;
+    bool keep_client = head_.keep_alive;
+    bool chunked_out = resp.framing == BodyFraming::kChunked && client_http11;
+    if (resp.framing == BodyFraming::kUntilClose ||
+        (resp.framing == BodyFraming::kChunked && !client_http11)) {
+      keep_client = false;  // the body ends when the router closes
+    }
+    out.clear();
+    out.append("HTTP/1.1 ")
+        .append(std::to_string(resp.status))
+        .append(" ")
+        .append(resp.reason)
+        .append("\r\n");
+    for (const HttpHeader& h : resp.headers) {
+      if (IsHopByHop(h.name) || NamedInConnection(resp.headers, h.name)) continue;
+      if (EqualsIgnoreCase(h.name, "transfer-encoding") && !chunked_out) continue;
+      out.append(h.name).append(": ").append(h.value).append("\r\n");
+    }
+    if (!keep_client) {
+      out.append("Connection: close\r\n");
+    } else if (!client_http11) {
+      out.append("Connection: keep-alive\r\n");
+    }
+    out.append("\r\n");
+    size_t head_len = out.size();
+    ub.Consume(resp.head_bytes);
+
+    int body_result = co_await StreamResponseBody(*up, resp, chunked_out, out, stats);
+    stats.bytes_out += head_len;
+    co_return FinishResponse(std::move(up), pool_key, resp, body_result, keep_client, stats, start);
+  }
+
+  Attempt FinishResponse(std::unique_ptr<UpstreamConn> up, const std::string& pool_key,
+                         const HttpResponseHead& resp, int body_result, bool keep_client,
+                         BackendStats& stats, SteadyTime start) {
+    // body_result: 0 clean, 1 upstream broke mid-body, 2 client gone.
+    ++stats.requests[static_cast<int>(ClassOf(resp.status))];
+    stats.latency.Record(
+        std::chrono::duration_cast<std::chrono::microseconds>(w_.clock()->Now() - start));
+    if (body_result == 1) w_.stats().CountUpstreamMalformed();
+    if (body_result == 0 && resp.keep_alive && up_buf_.size() == 0) {
+      w_.pool().Put(pool_key, std::move(up), w_.clock()->Now());
+    }
+    RequestOutcome outcome =
+        resp.status >= 500 ? RequestOutcome::kServerError : RequestOutcome::kSuccess;
+    return Attempt{outcome, false, keep_client && body_result == 0, 0};
+  }
+
+  // Streams the request body to the upstream. Returns 0 when sent, 1 when the client or the
+  // upstream went away (nothing to answer), or an HTTP status to answer (bad chunking).
+  awaitable<int> StreamRequestBody(UpstreamConn& up, BackendStats& stats) {
+    error_code ec;
+    if (head_.framing == BodyFraming::kContentLength) {
+      uint64_t left = head_.content_length;
+      while (left > 0) {
+        if (in_.size() == 0) {
+          size_t n = co_await ReadSome(client_, in_.tail(), in_.room(), timer_,
+                                       opt_.client_idle_timeout, ec);
+          if (ec) co_return 1;
+          in_.end += n;
+        }
+        size_t take = static_cast<size_t>(std::min<uint64_t>(left, in_.size()));
+        co_await WriteAll(up.socket, asio::buffer(in_.head(), take), timer_,
+                          opt_.first_byte_timeout, ec);
+        if (ec) co_return 1;
+        stats.bytes_in += take;
+        left -= take;
+        in_.Consume(take);
+      }
+      co_return 0;
+    }
+    // Chunked: decode in place, re-chunk canonically.
+    ChunkedDecoder decoder;
+    for (;;) {
+      if (in_.size() == 0) {
+        size_t n = co_await ReadSome(client_, in_.tail(), in_.room(), timer_,
+                                     opt_.client_idle_timeout, ec);
+        if (ec) co_return 1;
+        in_.end += n;
+      }
+      size_t raw = in_.size();
+      size_t decoded = 0, leftover = 0;
+      ChunkedDecoder::State st = decoder.Decode(in_.head(), in_.size(), &decoded, &leftover);
+      if (st == ChunkedDecoder::State::kError) {
+        w_.stats().CountError(HttpError::kInvalidChunk);
+        co_return HttpErrorStatus(HttpError::kInvalidChunk);
+      }
+      char size_line[24];
+      size_t size_len = decoded ? WriteChunkHeader(decoded, size_line) : 0;
+      static constexpr std::string_view kEnd = "\r\n";
+      static constexpr std::string_view kLast = "0\r\n\r\n";
+      std::array<asio::const_buffer, 4> bufs = {
+          asio::buffer(size_line, size_len), asio::buffer(in_.head(), decoded),
+          asio::buffer(kEnd.data(), decoded ? kEnd.size() : 0),
+          asio::buffer(kLast.data(), st == ChunkedDecoder::State::kDone ? kLast.size() : 0)};
+      co_await WriteAll(up.socket, bufs, timer_, opt_.first_byte_timeout, ec);
+      if (ec) co_return 1;
+      if (st == ChunkedDecoder::State::kDone) {
+        stats.bytes_in += raw - leftover;
+        size_t next = in_.begin + decoded;
+        in_.begin = next;
+        in_.end = next + leftover;
+        if (leftover == 0) in_.begin = in_.end = 0;
+        co_return 0;
+      }
+      stats.bytes_in += raw;
+      in_.begin = in_.end = 0;
+    }
+  }
+
+  // Streams the response body (already-read bytes in up_buf_ first) after `head`. Returns 0
+  // when the body ended cleanly, 1 when the upstream broke off, 2 when the client went away.
+  awaitable<int> StreamResponseBody(UpstreamConn& up, const HttpResponseHead& resp,
+                                    bool chunked_out, const std::string& head,
+                                    BackendStats& stats) {
+    error_code ec;
+    Buffer& ub = up_buf_;
+    bool head_sent = false;
+    auto send = [&](std::string_view data, bool chunk, bool last) -> awaitable<bool> {
+      char size_line[24];
+      size_t size_len = (chunk && !data.empty()) ? WriteChunkHeader(data.size(), size_line) : 0;
+      static constexpr std::string_view kEnd = "\r\n";
+      static constexpr std::string_view kLast = "0\r\n\r\n";
+      std::array<asio::const_buffer, 5> bufs = {
+          asio::buffer(head.data(), head_sent ? 0 : head.size()), asio::buffer(size_line, size_len),
+          asio::buffer(data.data(), data.size()),
+          asio::buffer(kEnd.data(), size_len ? kEnd.size() : 0),
+          asio::buffer(kLast.data(), (chunk && last) ? kLast.size() : 0)};
+      co_await WriteAll(client_, bufs, timer_, opt_.client_idle_timeout, ec);
+      head_sent = true;
+      stats.bytes_out += data.size();
+      co_return !ec;
+    };
+    switch (resp.framing) {
+      case BodyFraming::kNone:
+        co_return (co_await send({}, false, false)) ? 0 : 2;
+      case BodyFraming::kContentLength: {
+        uint64_t left = resp.content_length;
+        for (;;) {
+          size_t take = static_cast<size_t>(std::min<uint64_t>(left, ub.size()));
+          if (take > 0 || !head_sent) {
+            if (!co_await send(std::string_view(ub.head(), take), false, false)) co_return 2;
+            ub.Consume(take);
+            left -= take;
+          }
+          if (left == 0) co_return 0;
+          ub.Reserve(kBufferSize);
+          size_t n = co_await ReadSome(up.socket, ub.tail(), ub.room(), timer_,
+                                       opt_.first_byte_timeout, ec);
+          if (ec) co_return 1;
+          ub.end += n;
+        }
+      }
+      case BodyFraming::kUntilClose: {
+        for (;;) {
+          if (ub.size() > 0 || !head_sent) {
+            if (!co_await send(ub.view(), false, false)) co_return 2;
+            ub.Consume(ub.size());
+          }
+          ub.Reserve(kBufferSize);
+          size_t n = co_await ReadSome(up.socket, ub.tail(), ub.room(), timer_,
+                                       opt_.first_byte_timeout, ec);
+          if (ec == asio::error::eof) co_return 0;
+          if (ec) co_return 1;
+          ub.end += n;
+        }
+      }
+      case BodyFraming::kChunked: {
+        ChunkedDecoder decoder;
+        for (;;) {
+          if (ub.size() > 0) {
+            size_t decoded = 0, leftover = 0;
+            ChunkedDecoder::State st = decoder.Decode(ub.head(), ub.size(), &decoded, &leftover);
+            if (st == ChunkedDecoder::State::kError) co_return 1;
+            bool done = st == ChunkedDecoder::State::kDone;
+            if (!co_await send(std::string_view(ub.head(), decoded), chunked_out, done))
+              co_return 2;
+            if (done) {
+              ub.begin += decoded;
+              ub.end = ub.begin + leftover;
+              if (leftover == 0) ub.begin = ub.end = 0;
+              co_return 0;
+            }
+            ub.begin = ub.end = 0;
+          } else if (!head_sent) {
+            if (!co_await send({}, false, false)) co_return 2;
+          }
+          ub.Reserve(kBufferSize);
+          size_t n = co_await ReadSome(up.socket, ub.tail(), ub.room(), timer_,
+                                       opt_.first_byte_timeout, ec);
+          if (ec) co_return 1;
+          ub.end += n;
+        }
+      }
+    }
+    co_return 1;
+  }
+
+  Worker& w_;
+  const RouterOptions& opt_;
+  tcp::socket client_;
+  OpTimer timer_;
+  std::string listener_;
+  std::string service_;
+  std::string client_ip_;
+  Buffer in_;
+  Buffer up_buf_;
+  HttpRequestHead head_;
+};
+
+}  // namespace
+
+awaitable<void> HttpSession(Worker& worker, tcp::socket client, std::string listener,
+                            std::string service) {
+  worker.stats().ClientOpened();
+  {
+    HttpConnection conn(worker, std::move(client), std::move(listener), std::move(service));
+    try {
+      co_await conn.Run();
+    } catch (const std::exception&) {
+      // Allocation failure or a bug: drop this connection, keep the worker.
+    }
+  }
+  worker.stats().ClientClosed();
+}
+
+}  // namespace cairn::router

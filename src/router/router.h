@@ -1,0 +1,95 @@
+// The router module's face: an HTTP/1.1 and TCP reverse proxy serving an immutable RouteTable.
+//
+// What it owns: listeners, client connections, upstream connection pools, per-worker routing
+// state and counters. What it must never do: read a spec, block an event loop, share mutable
+// state between workers, or cut a client keep-alive connection in the middle of a request.
+//
+// Threading: N workers, each one thread with its own io_context and its own SO_REUSEPORT
+// acceptor per listener, so a connection lives and dies on one worker. Publish, Stats,
+// ListenerPort and Stop may be called from any thread except a worker's.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "core/units.h"
+#include "router/http_request.h"
+#include "router/route_table.h"
+#include "router/router_stats.h"
+#include "router/routing_state.h"
+
+namespace cairn::router {
+
+struct RouterOptions {
+  // Worker threads; 0 means std::thread::hardware_concurrency().
+  int workers = 0;
+  // Request head limits (64 KiB head, 100 headers, 8 KiB target).
+  HttpLimits limits;
+  // Connecting to an upstream; past it the request is retried or answered 502.
+  Duration connect_timeout{2000};
+  // From the request being sent to the first response byte, and between response body reads;
+  // past it the answer is 504 (or the connection is cut mid-body).
+  Duration first_byte_timeout{30000};
+  // A keep-alive client connection waiting for its next request (also bounds client body
+  // reads and writes to a stalled client): closed quietly.
+  Duration client_idle_timeout{60000};
+  // From the first byte of a request head to its end (slowloris): answered 408.
+  Duration head_timeout{10000};
+  // A pooled idle upstream connection is closed after this; below the keep-alive timeout of
+  // typical backends (nginx 75 s, Node 5 s is the exception), so the router closes first.
+  Duration upstream_idle_timeout{30000};
+  // Idle upstream connections kept per backend per worker.
+  size_t max_idle_per_backend = 64;
+  // Tries per request including the first (retries also need the RoutingState budget).
+  int max_attempts = 3;
+  // Outlier detection and retry budget, per worker.
+  RoutingOptions routing;
+  // Seed of the per-worker routing randomness (worker i uses seed + i); 0 picks one at random.
+  uint64_t seed = 0;
+};
+
+class Worker;
+struct TableSlot;
+struct ListenerSet;
+
+class Router {
+ public:
+  // Starts the workers; no listener is open until the first Publish.
+  Router(RouterOptions options, const Clock* clock);
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  // Makes `table` the one every new request is routed by (one atomic pointer store), opens the
+  // listeners it adds and closes those it removes (their open connections finish). Backends
+  // absent from `table` get no new requests; their idle pooled connections close. Fails, with
+  // the previous table still in force, when a new listener cannot be bound.
+  Status Publish(RouteTableSnapshot table);
+
+  // Closes everything and joins the workers. Idempotent.
+  void Stop();
+
+  // The sum of every worker's counters.
+  RouterStats Stats() const;
+
+  // The port the listener named `name` is bound to (the real one when it asked for port 0);
+  // 0 when no such listener is open.
+  int ListenerPort(const std::string& name) const;
+
+  int worker_count() const;
+
+ private:
+  RouterOptions options_;
+  const Clock* clock_;
+  std::unique_ptr<TableSlot> slot_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  mutable std::mutex mu_;  // serializes Publish, Stop and the listener set
+  std::unique_ptr<ListenerSet> listeners_;
+  bool stopped_ = false;
+};
+
+}  // namespace cairn::router

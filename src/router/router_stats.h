@@ -1,0 +1,112 @@
+// RouterStats: what the router measured, per service x version x instance, plus the count of
+// each limit or timeout violation. Workers keep their own WorkerStats as plain integers written
+// only by that worker's thread; Router::Stats() hands a copy request to each worker through its
+// io_context and sums the copies. So the hot path has no atomics at all, and a read costs one
+// round trip per worker (reads are rare: a scrape or an analysis step a second).
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+
+#include "router/http_request.h"
+
+namespace cairn::router {
+
+// Fixed log-spaced latency buckets: ten per decade from 0.1 ms to 60 s; the last bucket holds
+// everything slower. Merging is adding counts.
+class LatencyHistogram {
+ public:
+  static constexpr int kBuckets = 59;  // upper bounds 0.1ms * 10^(i/10), i = 0..57; then +inf
+
+  void Record(std::chrono::microseconds latency);
+  void Merge(const LatencyHistogram& other);
+  uint64_t Count() const { return count_; }
+  // The latency below which a share `q` (0..1) of the requests fall, interpolated within the
+  // bucket; zero when empty.
+  std::chrono::microseconds Quantile(double q) const;
+  // Upper bound of bucket `i` in microseconds (the last is "infinite": 60 s is reported).
+  static double UpperBoundMicros(int i);
+  const std::array<uint64_t, kBuckets>& buckets() const { return buckets_; }
+
+ private:
+  std::array<uint64_t, kBuckets> buckets_{};
+  uint64_t count_ = 0;
+};
+
+// Status classes; kError is an answer the router generated itself (502/503/504 on connect
+// failure, timeout or a broken upstream).
+enum class StatusClass { k1xx, k2xx, k3xx, k4xx, k5xx, kError, kCount };
+StatusClass ClassOf(int status);
+const char* StatusClassName(StatusClass c);
+
+struct BackendStats {
+  std::array<uint64_t, static_cast<int>(StatusClass::kCount)> requests{};
+  LatencyHistogram latency;
+  uint64_t bytes_in = 0;           // from clients, request heads and bodies
+  uint64_t bytes_out = 0;          // to clients, response heads and bodies
+  int64_t active_connections = 0;  // open upstream connections (HTTP) or sessions (TCP)
+  uint64_t ejections = 0;          // outlier ejections this backend's failures caused
+  uint64_t retries = 0;            // requests retried elsewhere after failing here
+
+  uint64_t Requests(StatusClass c) const { return requests[static_cast<int>(c)]; }
+  uint64_t TotalRequests() const;
+  void Merge(const BackendStats& other);
+};
+
+struct BackendKey {
+  std::string service;
+  std::string version;
+  std::string instance;
+  auto operator<=>(const BackendKey&) const = default;
+};
+
+enum class TimeoutKind { kHeadRead, kClientIdle, kConnect, kFirstByte, kCount };
+const char* TimeoutKindName(TimeoutKind kind);
+
+struct RouterStats {
+  std::map<BackendKey, BackendStats> backends;
+  // Violations by name: every HttpError name (client requests rejected), "timeout_<kind>",
+  // "upstream_malformed" (a broken upstream response), "no_backend" (nothing to route to).
+  std::map<std::string, uint64_t> violations;
+  uint64_t connections_accepted = 0;
+  int64_t active_client_connections = 0;
+
+  uint64_t Violations(const std::string& name) const;
+  // The sum over the instances of one version (or of every version when `version` is empty).
+  BackendStats ForVersion(const std::string& service, const std::string& version) const;
+};
+
+// One worker's counters. Worker thread only.
+class WorkerStats {
+ public:
+  BackendStats& For(const std::string& service, const std::string& version,
+                    const std::string& instance);
+  void CountError(HttpError e) { ++http_errors_[static_cast<int>(e)]; }
+  void CountTimeout(TimeoutKind k) { ++timeouts_[static_cast<int>(k)]; }
+  void CountUpstreamMalformed() { ++upstream_malformed_; }
+  void CountNoBackend() { ++no_backend_; }
+  void ClientOpened() { ++accepted_, ++active_clients_; }
+  void ClientClosed() { --active_clients_; }
+  void MergeInto(RouterStats* out) const;
+
+ private:
+  struct Entry {
+    BackendKey key;
+    BackendStats stats;
+  };
+  std::unordered_map<std::string, Entry> backends_;
+  std::string scratch_key_;
+  std::array<uint64_t, static_cast<int>(HttpError::kCount)> http_errors_{};
+  std::array<uint64_t, static_cast<int>(TimeoutKind::kCount)> timeouts_{};
+  uint64_t upstream_malformed_ = 0;
+  uint64_t no_backend_ = 0;
+  uint64_t accepted_ = 0;
+  int64_t active_clients_ = 0;
+};
+
+}  // namespace cairn::router

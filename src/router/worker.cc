@@ -1,0 +1,128 @@
+#include "router/worker.h"
+
+// clang-format off
+// Before Asio: Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+// clang-format on
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <future>
+
+namespace cairn::router {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+constexpr auto kPruneInterval = std::chrono::seconds(1);
+}
+
+Worker::Worker(int index, const RouterOptions& options, const Clock* clock, const TableSlot* slot)
+    : index_(index),
+      options_(options),
+      clock_(clock),
+      slot_(slot),
+      routing_(options.routing, clock, options.seed + static_cast<uint64_t>(index)),
+      guard_(io_.get_executor()),
+      pool_(options.upstream_idle_timeout, options.max_idle_per_backend),
+      prune_timer_(io_) {}
+
+Worker::~Worker() {
+  Stop();
+  listeners_.clear();
+  pool_.Clear();
+}
+
+void Worker::Start() {
+  running_ = true;
+  ArmPruneTimer();
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void Worker::Stop() {
+  if (!thread_.joinable()) return;
+  guard_.reset();
+  io_.stop();
+  thread_.join();
+  running_ = false;
+}
+
+void Worker::ArmPruneTimer() {
+  prune_timer_.expires_after(kPruneInterval);
+  prune_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    pool_.Prune(Table().get(), clock_->Now());
+    ArmPruneTimer();
+  });
+}
+
+const RouteTableSnapshot& Worker::Table() {
+  uint64_t g = slot_->generation.load(std::memory_order_acquire);
+  if (g != generation_) {
+    generation_ = g;
+    table_ = slot_->table.load(std::memory_order_acquire);
+  }
+  return table_;
+}
+
+void Worker::Refresh() {
+  asio::post(io_, [this] { pool_.Prune(Table().get(), clock_->Now()); });
+}
+
+void Worker::AddListener(const std::string& name, ListenerProtocol protocol, std::string service,
+                         std::unique_ptr<tcp::acceptor> acceptor) {
+  auto l =
+      std::make_shared<Listener>(Listener{name, protocol, std::move(service), std::move(acceptor)});
+  asio::post(io_, [this, l] {
+    listeners_[l->name] = l;
+    asio::co_spawn(io_, AcceptLoop(l), asio::detached);
+  });
+}
+
+void Worker::RemoveListener(const std::string& name) {
+  asio::post(io_, [this, name] {
+    auto it = listeners_.find(name);
+    if (it == listeners_.end()) return;
+    boost::system::error_code ec;
+    it->second->acceptor->close(ec);
+    listeners_.erase(it);
+  });
+}
+
+asio::awaitable<void> Worker::AcceptLoop(std::shared_ptr<Listener> l) {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket =
+        co_await l->acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (!l->acceptor->is_open() || ec == asio::error::operation_aborted) co_return;
+      continue;  // EMFILE and friends: keep accepting
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    if (l->protocol == ListenerProtocol::kTcp) {
+      asio::co_spawn(io_, TcpSession(*this, std::move(socket), l->name, l->service),
+                     asio::detached);
+    } else {
+      asio::co_spawn(io_, HttpSession(*this, std::move(socket), l->name, l->service),
+                     asio::detached);
+    }
+  }
+}
+
+void Worker::CollectStats(RouterStats* out) {
+  if (!running_) {
+    stats_.MergeInto(out);
+    return;
+  }
+  std::promise<void> done;
+  asio::post(io_, [&] {
+    stats_.MergeInto(out);
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+}  // namespace cairn::router
