@@ -486,8 +486,13 @@ TEST_F(RouterTest, RetriesAConnectFailureOnALiveBackend) {
   TestBackend live("live");
   int dead_port = 0;
   close(Listen(&dead_port));  // nothing listens there any more
+  // Until the dead backend is ejected (after 5 connect failures) about half the requests try
+  // it first; the budget must cover those retries whatever order the coin flips come in.
+  RouterOptions options;
+  options.routing.min_retries_per_window = 20;
   Start(MakeTable({MakeVersion(
-      "v1", 10000, {MakeBackend("dead", dead_port), MakeBackend("live", live.port())})}));
+            "v1", 10000, {MakeBackend("dead", dead_port), MakeBackend("live", live.port())})}),
+        options);
   for (int i = 0; i < 10; ++i) {
     Message m = Roundtrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_EQ(m.status, 200);
