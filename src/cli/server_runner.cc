@@ -13,6 +13,8 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "control/controller.h"
+#include "control/router_publisher.h"
+#include "router/router.h"
 #include "runtime/driver.h"
 #include "state/state_store.h"
 
@@ -41,9 +43,14 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   auto store = state::OpenSqliteStore(data_dir, SystemClock::Get());
   if (!store.ok()) return Fail(store.error());
 
+  // The router serves every declared service port; it runs its own worker threads.
+  router::Router router(router::RouterOptions{}, SystemClock::Get());
+  control::RouterPublisher publisher(router);
+
   boost::asio::io_context io(1);
   control::ControllerOptions copts;
   copts.data_dir = data_dir;
+  copts.routes = &publisher;
   copts.echo_events = options.echo_events;
   control::Controller controller(io, copts, std::move(*store), runtime::NewProcessDriver(),
                                  SystemClock::Get());
@@ -95,6 +102,7 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   if (stop_requested) watch();
   if (on_ready) boost::asio::post(io, on_ready);
   io.run();
+  router.Stop();
   return kExitOk;
 }
 

@@ -229,8 +229,10 @@ void Controller::Reconcile(SteadyTime now) {
 
     std::vector<InstanceView> views;
     bool settling = false;
+    bool any_stopping = false;
     for (const auto& [id, live] : live_) {
       if (live->record.service != name) continue;
+      any_stopping = any_stopping || live->phase == InstancePhase::kStopping;
       if (live->adopted && !live->probed && now - live->started_steady < kAdoptionSettle) {
         settling = true;
       }
@@ -254,6 +256,9 @@ void Controller::Reconcile(SteadyTime now) {
       }
     }
 
+    // Old instances still draining: the new ones are all up, so nothing can fail any more,
+    // but the rollout is only done once the old ones are gone.
+    if (decision.complete && any_stopping) continue;
     if (decision.complete) {
       // Report reaching the target once, not per tick. A fallback stays kFailed throughout:
       // the head is not what runs.

@@ -85,6 +85,7 @@ TEST(ControllerRoutesTest, ReplacedInstanceLeavesTheTableBeforeItIsStopped) {
     if (inst.id == old_id) old_is_stopping = inst.phase == InstancePhase::kStopping;
   }
   EXPECT_TRUE(old_is_stopping) << "the old instance is draining";
+  EXPECT_NE(h.Service().rollout, RolloutState::kComplete) << "not done while the old one drains";
 
   routes.in_flight[old_id] = 0;
   h.Advance(Duration(300));
@@ -92,6 +93,8 @@ TEST(ControllerRoutesTest, ReplacedInstanceLeavesTheTableBeforeItIsStopped) {
   running = h.driver().RunningPids();
   EXPECT_TRUE(std::find(running.begin(), running.end(), old_pid) == running.end())
       << "stopped once its requests were done";
+  h.Ticks(2);
+  EXPECT_EQ(h.Service().rollout, RolloutState::kComplete);
 }
 
 TEST(ControllerRoutesTest, DrainGivesUpAtTheDrainTimeout) {
