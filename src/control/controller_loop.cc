@@ -258,7 +258,7 @@ void Controller::Reconcile(SteadyTime now) {
 
     // Old instances still draining: the new ones are all up, so nothing can fail any more,
     // but the rollout is only done once the old ones are gone.
-    if (decision.complete && any_stopping) continue;
+    if (decision.complete && (any_stopping || !decision.stop.empty())) continue;
     if (decision.complete) {
       // Report reaching the target once, not per tick. A fallback stays kFailed throughout:
       // the head is not what runs.
