@@ -65,6 +65,33 @@ json ErrorToJson(const Error& error) {
             {"context", error.context}}}};
 }
 
+json TrafficToJson(const router::RouterStats& stats) {
+  json backends = json::array();
+  for (const auto& [key, b] : stats.backends) {
+    json requests = json::object();
+    for (int c = 0; c < static_cast<int>(router::StatusClass::kCount); ++c) {
+      auto cls = static_cast<router::StatusClass>(c);
+      requests[router::StatusClassName(cls)] = b.Requests(cls);
+    }
+    auto ms = [&](double q) { return b.latency.Quantile(q).count() / 1000.0; };
+    backends.push_back({{"service", key.service},
+                        {"version", key.version},
+                        {"instance", key.instance},
+                        {"requests", requests},
+                        {"total", b.TotalRequests()},
+                        {"latency_ms", {{"p50", ms(0.5)}, {"p90", ms(0.9)}, {"p99", ms(0.99)}}},
+                        {"bytes_in", b.bytes_in},
+                        {"bytes_out", b.bytes_out},
+                        {"active_connections", b.active_connections},
+                        {"ejections", b.ejections},
+                        {"retries", b.retries}});
+  }
+  return {{"connections_accepted", stats.connections_accepted},
+          {"active_client_connections", stats.active_client_connections},
+          {"violations", stats.violations},
+          {"backends", backends}};
+}
+
 json PlanResponse(const plan::Plan& plan) {
   return {{"plan", plan::PlanToJson(plan)},
           {"changes", plan.HasChanges()},

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "control/controller.h"
+#include "router/router_stats.h"
 #include "state/state_store.h"
 
 namespace cairn::api {
@@ -13,6 +14,9 @@ nlohmann::json StatusToJson(const control::StatusInfo& status);
 nlohmann::json EventToJson(const control::Event& event);
 nlohmann::json AuditToJson(const state::AuditRecord& record);
 nlohmann::json ErrorToJson(const Error& error);
+// The router's measurements: per service x version x instance requests by status class,
+// latency quantiles, bytes, connections, ejections and retries; limit and timeout violations.
+nlohmann::json TrafficToJson(const router::RouterStats& stats);
 // The plan as JSON plus its text rendering, with and without colour.
 nlohmann::json PlanResponse(const plan::Plan& plan);
 

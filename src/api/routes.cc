@@ -142,11 +142,17 @@ Reply Post(control::Controller& controller, const Request& req) {
   return ErrorReply(MakeError(ErrorCode::kNotFound, "no such endpoint: POST " + req.path));
 }
 
-Reply Get(control::Controller& controller, const Request& req) {
+Reply Get(control::Controller& controller, const Request& req, const router::Router* router) {
   if (req.path == "/v1/version") {
     return JsonReply({{"version", CAIRN_VERSION}, {"api", "v1"}});
   }
   if (req.path == "/v1/status") return JsonReply(StatusToJson(controller.Snapshot()));
+  if (req.path == "/v1/traffic") {
+    if (!router) {
+      return ErrorReply(MakeError(ErrorCode::kUnavailable, "this server runs no router"));
+    }
+    return JsonReply(TrafficToJson(router->Stats()));
+  }
   if (req.path == "/v1/revisions") {
     auto list = controller.store().ListRevisions();
     if (!list.ok()) return ErrorReply(list.error());
@@ -204,8 +210,8 @@ void SplitTarget(const std::string& target, std::string* path,
   }
 }
 
-Reply Route(control::Controller& controller, const Request& request) {
-  if (request.method == "GET") return Get(controller, request);
+Reply Route(control::Controller& controller, const Request& request, const router::Router* router) {
+  if (request.method == "GET") return Get(controller, request, router);
   if (request.method == "POST") return Post(controller, request);
   return ErrorReply(
       MakeError(ErrorCode::kInvalidArgument, "method " + request.method + " is not allowed here"));

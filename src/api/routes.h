@@ -6,6 +6,7 @@
 #include <string>
 
 #include "control/controller.h"
+#include "router/router.h"
 
 namespace cairn::api {
 
@@ -26,6 +27,8 @@ struct Reply {
 void SplitTarget(const std::string& target, std::string* path,
                  std::map<std::string, std::string>* query);
 
-Reply Route(control::Controller& controller, const Request& request);
+// `router` may be null (no traffic figures then).
+Reply Route(control::Controller& controller, const Request& request,
+            const router::Router* router = nullptr);
 
 }  // namespace cairn::api

@@ -79,7 +79,7 @@ awaitable<void> StreamLogs(beast::tcp_stream& stream, control::Controller& contr
 }
 
 awaitable<void> Session(tcp::socket socket, control::Controller& controller,
-                        std::shared_ptr<bool> open) {
+                        const router::Router* router, std::shared_ptr<bool> open) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   try {
@@ -98,7 +98,7 @@ awaitable<void> Session(tcp::socket socket, control::Controller& controller,
         co_await StreamLogs(stream, controller, req, open);
         break;
       }
-      Reply reply = Route(controller, req);
+      Reply reply = Route(controller, req, router);
       http::response<http::string_body> res{static_cast<http::status>(reply.status), msg.version()};
       res.set(http::field::server, "cairn");
       res.set(http::field::content_type, reply.content_type);
@@ -116,7 +116,7 @@ awaitable<void> Session(tcp::socket socket, control::Controller& controller,
 }
 
 awaitable<void> AcceptLoop(tcp::acceptor& acceptor, control::Controller& controller,
-                           std::shared_ptr<bool> open) {
+                           const router::Router* router, std::shared_ptr<bool> open) {
   while (*open) {
     boost::system::error_code ec;
     tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
@@ -124,7 +124,7 @@ awaitable<void> AcceptLoop(tcp::acceptor& acceptor, control::Controller& control
       if (!*open) co_return;
       continue;
     }
-    asio::co_spawn(acceptor.get_executor(), Session(std::move(socket), controller, open),
+    asio::co_spawn(acceptor.get_executor(), Session(std::move(socket), controller, router, open),
                    asio::detached);
   }
 }
@@ -175,7 +175,7 @@ Status ApiServer::Listen(const Endpoint& endpoint) {
                                                : ""));
   }
   bound_port_ = acceptor_->local_endpoint().port();
-  asio::co_spawn(io_, AcceptLoop(*acceptor_, controller_, open_), asio::detached);
+  asio::co_spawn(io_, AcceptLoop(*acceptor_, controller_, router_, open_), asio::detached);
   return OkStatus();
 }
 

@@ -9,6 +9,7 @@
 
 #include "control/controller.h"
 #include "core/result.h"
+#include "router/router.h"
 
 namespace cairn::api {
 
@@ -30,6 +31,9 @@ class ApiServer {
   // Stops accepting; open connections end after their current request.
   void Close();
   int bound_port() const { return bound_port_; }
+  // Serves GET /v1/traffic from `router` (not owned; must outlive the server). Call before
+  // Listen.
+  void SetRouter(const router::Router* router) { router_ = router; }
 
  private:
   boost::asio::io_context& io_;
@@ -37,6 +41,7 @@ class ApiServer {
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   int bound_port_ = 0;
   std::shared_ptr<bool> open_;
+  const router::Router* router_ = nullptr;
 };
 
 }  // namespace cairn::api

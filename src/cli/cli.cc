@@ -85,6 +85,11 @@ int Main(int argc, char** argv) {
   logs->add_flag("-f,--follow", follow, "keep printing new lines");
   logs->add_option("--tail", tail, "lines per instance to start with")->capture_default_str();
 
+  auto* traffic =
+      app.add_subcommand("traffic", "what the router measured, per version and instance");
+  add_client_flags(traffic, true);
+  traffic->add_option("service", service, "only this service");
+
   int audit_limit = 50;
   auto* audit = app.add_subcommand("audit", "who changed what and when, newest first");
   add_client_flags(audit, true);
@@ -110,6 +115,7 @@ int Main(int argc, char** argv) {
   if (diff->parsed()) return DiffCommand(g, diff_from, diff_to);
   if (logs->parsed()) return LogsCommand(g, service, follow, tail);
   if (audit->parsed()) return AuditCommand(g, audit_limit);
+  if (traffic->parsed()) return TrafficCommand(g, service);
   if (version->parsed()) return VersionCommand(g);
   return kExitError;
 }

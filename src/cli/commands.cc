@@ -310,6 +310,42 @@ int AuditCommand(const GlobalOptions& g, int limit) {
   return kExitOk;
 }
 
+int TrafficCommand(const GlobalOptions& g, const std::string& service) {
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.error());
+  auto traffic = client->Get("/v1/traffic");
+  if (!traffic.ok()) return Fail(traffic.error());
+  if (g.json) {
+    PrintJson(*traffic);
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows = {{"SERVICE", "VERSION", "INSTANCE", "REQUESTS",
+                                                 "2XX", "4XX", "5XX", "ERRORS", "P50 MS", "P99 MS",
+                                                 "RETRIES", "EJECTIONS"}};
+  auto fmt = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.2f", v);
+    return std::string(buf);
+  };
+  for (const auto& b : (*traffic)["backends"]) {
+    if (!service.empty() && b["service"] != service) continue;
+    const json& r = b["requests"];
+    rows.push_back(
+        {b["service"].get<std::string>(), b["version"].get<std::string>(),
+         b["instance"].get<std::string>(), std::to_string(b["total"].get<uint64_t>()),
+         std::to_string(r.value("2xx", uint64_t{0})), std::to_string(r.value("4xx", uint64_t{0})),
+         std::to_string(r.value("5xx", uint64_t{0})), std::to_string(r.value("error", uint64_t{0})),
+         fmt(b["latency_ms"]["p50"].get<double>()), fmt(b["latency_ms"]["p99"].get<double>()),
+         std::to_string(b["retries"].get<uint64_t>()),
+         std::to_string(b["ejections"].get<uint64_t>())});
+  }
+  std::printf("%s", Table(rows).c_str());
+  std::printf("\nconnections accepted %llu, open %lld\n",
+              static_cast<unsigned long long>((*traffic)["connections_accepted"].get<uint64_t>()),
+              static_cast<long long>((*traffic)["active_client_connections"].get<int64_t>()));
+  return kExitOk;
+}
+
 int VersionCommand(const GlobalOptions& g) {
   if (g.json) {
     json out = {{"client", CAIRN_VERSION}, {"server", nullptr}};

@@ -34,6 +34,7 @@ int DiffCommand(const GlobalOptions& g, int64_t from, int64_t to);
 int LogsCommand(const GlobalOptions& g, const std::string& service, bool follow, int tail);
 int VersionCommand(const GlobalOptions& g);
 int AuditCommand(const GlobalOptions& g, int limit);
+int TrafficCommand(const GlobalOptions& g, const std::string& service);
 
 // Polls status (printing events as they come) until every service's rollout has finished
 // at the head revision (kExitOk) or one failed (kExitRolloutFailed). `keep_going` false ends

@@ -55,6 +55,7 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   control::Controller controller(io, copts, std::move(*store), runtime::NewProcessDriver(),
                                  SystemClock::Get());
   api::ApiServer api(io, controller);
+  api.SetRouter(&router);
   if (auto ok = api.Listen(*endpoint); !ok.ok()) return Fail(ok.error());
   if (auto ok = controller.Start(); !ok.ok()) return Fail(ok.error());
   std::fprintf(stderr, "cairn server %s listening on %s, data dir %s\n", CAIRN_VERSION,

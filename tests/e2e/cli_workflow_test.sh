@@ -38,6 +38,16 @@ run_cli 1 status nosuch
 contains "$ERR" 'no service named "nosuch"'
 pass "status lists healthy instances answering v1"
 
+for _ in 1 2 3 4 5 6; do
+  curl -fsS "127.0.0.1:$LISTEN_PORT/" | grep -q '"version":"v1"' || fail "the router on $LISTEN_PORT does not serve v1"
+done
+run_cli 0 traffic
+contains "$OUT" "revision 1"
+contains "$OUT" "hello"
+run_cli 0 traffic hello -o json
+[ "$(json_get 'sum(b["total"] for b in d["backends"]) >= 6' <<<"$OUT")" = True ] || fail "traffic counts"
+pass "the router serves the service port and cairn traffic shows what it measured"
+
 run_cli 0 plan -f "$E2E_DIR/v2.yaml"
 contains "$OUT" "-/+ replace  hello (2 replicas)"
 contains "$OUT" '~ env.HELLO_VERSION: "v1" -> "v2"'

@@ -13,6 +13,7 @@ DATA_DIR="$E2E_DIR/data"
 SERVER_PID=""
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 export CAIRN_ADDR="127.0.0.1:$(free_port)"
+LISTEN_PORT="$(free_port)"  # the service port cairn's router serves
 
 # Every process whose environment names our data dir: the instances cairn started.
 instance_pids() {
@@ -75,7 +76,7 @@ services:
     replicas: ${3:-2}
     env: { HELLO_VERSION: $2 ${4:-} }
     ports:
-      http: { listen: 18080, protocol: http }
+      http: { listen: $LISTEN_PORT, protocol: http }
     health:
       http: { path: /healthz, interval: 200ms, timeout: 150ms }
     strategy:
