@@ -20,6 +20,14 @@ bool IsTokenChar(unsigned char c) {
   return c != 0 && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
 }
 
+bool IsToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s) {
+    if (!IsTokenChar(c)) return false;
+  }
+  return true;
+}
+
 // Calls `fn` with each trimmed, non-empty element of a comma-separated list.
 template <typename Fn>
 void ForEachToken(std::string_view value, Fn fn) {
@@ -237,10 +245,25 @@ ParseStatus ParseRequestHead(std::string_view buf, const HttpLimits& limits, Htt
                             headers, &num_headers, 0);
   *error = HttpError::kNone;
   if (n == -2) {
+    // picohttpparser skips one empty line before the request line (RFC 9112 section 2.2); so do
+    // the limits, or a head would count one line more while arriving than once complete.
+    std::string_view lines_buf = buf;
+    if (lines_buf.starts_with("\r\n")) {
+      lines_buf.remove_prefix(2);
+    } else if (lines_buf.starts_with('\n')) {
+      lines_buf.remove_prefix(1);
+    }
     if (buf.size() >= limits.max_head_bytes) {
       *error = HttpError::kHeadTooLarge;
-    } else if (size_t lines = CountLines(buf); lines == 0) {
-      if (buf.size() > limits.max_target_bytes + 64) *error = HttpError::kUriTooLong;
+    } else if (size_t lines = CountLines(lines_buf); lines == 0) {
+      // Still in the request line: 414 only once the target seen so far (after the method's
+      // space, up to the version's) is certain to be too long, so a head gets the same answer
+      // however it is split into reads. A long method is the head-size limit's business.
+      if (size_t space = lines_buf.find(' '); space != std::string_view::npos) {
+        std::string_view target = lines_buf.substr(space + 1);
+        target = target.substr(0, target.find(' '));
+        if (target.size() > limits.max_target_bytes) *error = HttpError::kUriTooLong;
+      }
     } else if (lines > limits.max_headers + 1) {
       *error = HttpError::kTooManyHeaders;
     }
@@ -271,6 +294,13 @@ ParseStatus ParseRequestHead(std::string_view buf, const HttpLimits& limits, Htt
   }
   if (HasBareLf(buf.data(), head_bytes)) {
     *error = HttpError::kBareLf;
+    return ParseStatus::kError;
+  }
+  // This picohttpparser takes "GET  HTTP/1.1" (two spaces) as an empty target and any
+  // non-space bytes as a method; RFC 9112 wants a token and a non-empty target, and an upstream
+  // could read either line another way.
+  if (!IsToken(std::string_view(method, method_len)) || path_len == 0) {
+    *error = HttpError::kMalformed;
     return ParseStatus::kError;
   }
   head->method = std::string_view(method, method_len);

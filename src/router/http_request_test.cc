@@ -162,6 +162,33 @@ TEST(HttpRequestTest, RejectsLongUri) {
   EXPECT_EQ(Parse("GET /abcdef HTTP/1.1\r\nHost: x\r\n\r\n", small).error, HttpError::kUriTooLong);
 }
 
+// Found by fuzz/http_request_fuzz.cc: picohttpparser 2.2.5 took "PS/TO  HTTP/1.2" as method
+// "PS/TO" with an empty target.
+TEST(HttpRequestTest, RejectsEmptyTargetAndNonTokenMethod) {
+  ExpectRejected("GET  HTTP/1.1\r\nHost: x\r\n\r\n", HttpError::kMalformed, 400);
+  ExpectRejected("PS/TO  HTTP/1.1\r\nHost: x\r\n\r\n", HttpError::kMalformed, 400);
+  ExpectRejected("G(E)T / HTTP/1.1\r\nHost: x\r\n\r\n", HttpError::kMalformed, 400);
+}
+
+// Found by fuzz/http_request_fuzz.cc: a head accepted whole must not be rejected while it is
+// still arriving, whatever the read boundaries (a long method is not a long target; the empty
+// line picohttpparser skips before the request line is not a header).
+TEST(HttpRequestTest, HeadGetsTheSameAnswerHoweverItIsSplit) {
+  HttpLimits limits;
+  limits.max_target_bytes = 16;
+  limits.max_headers = 2;
+  for (std::string text : {"GE" + std::string(100, '$') + "T / HTTP/1.1\r\nHost: x\r\n\r\n",
+                           std::string("\r\nGET / HTTP/1.1\r\nHost: x\r\nA: b\r\n\r\n")}) {
+    ASSERT_EQ(Parse(text, limits).status, ParseStatus::kComplete) << text;
+    for (size_t len = 0; len < text.size(); ++len) {
+      EXPECT_EQ(Parse(text.substr(0, len), limits).status, ParseStatus::kIncomplete) << len;
+    }
+  }
+  // A target already longer than the limit is still refused before the line ends.
+  EXPECT_EQ(Parse("GET /" + std::string(16, 'a'), limits).error, HttpError::kUriTooLong);
+  EXPECT_EQ(Parse("\r\nGET /" + std::string(16, 'a'), limits).error, HttpError::kUriTooLong);
+}
+
 TEST(HttpResponseTest, ParsesFraming) {
   HttpResponseHead head;
   HttpError error;
