@@ -71,14 +71,21 @@ TEST(RouterIntegrationTest, TheServicePortIsServedByTheRouterAcrossInstances) {
   int listen = FreeLoopbackPort();
   ASSERT_TRUE(server.ApplyAndWait(HelloYaml({.replicas = 3, .listen_port = listen}), "first"));
 
+  // Every instance gets requests. Bounded: at most 300 requests or 10 s.
   std::set<std::string> instances;
-  for (int i = 0; i < 30; ++i) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (int i = 0; i < 300 && instances.size() < 3 && std::chrono::steady_clock::now() < deadline;
+       ++i) {
     HttpReply reply = HttpGet(listen, "/");
     ASSERT_EQ(reply.status, 200) << reply.text << "\n" << server.Diagnostics();
     EXPECT_EQ(reply.body["version"], "v1");
     instances.insert(reply.body["instance"].get<std::string>());
   }
-  EXPECT_EQ(instances.size(), 3u) << "requests spread over every instance";
+  auto traffic = server.Client().Get("/v1/traffic");
+  EXPECT_EQ(instances.size(), 3u) << "requests spread over every instance; router figures: "
+                                  << (traffic.ok() ? traffic->dump(2) : traffic.error().ToString())
+                                  << "\n"
+                                  << server.Diagnostics();
 }
 
 TEST(RouterIntegrationTest, RollingReplaceUnderSteadyLoadFailsNoRequest) {
