@@ -197,12 +197,14 @@ class HttpConnection {
     }
     bool has_body = head_.framing != BodyFraming::kNone;
     std::vector<std::string> exclude;
+    BackendStats* last_tried = nullptr;  // the 502 after a retry with nowhere to go is its error
     for (int attempt = 1;; ++attempt) {
       const Backend* backend =
           version ? w_.routing().ChooseBackend(*service, *version, exclude) : nullptr;
       if (!backend) {
         // 503 when nothing was usable; 502 when the backends tried all failed.
         if (exclude.empty()) w_.stats().CountNoBackend();
+        if (last_tried) ++last_tried->requests[static_cast<int>(StatusClass::kError)];
         co_await SendError(exclude.empty() ? 503 : 502);
         co_return false;
       }
@@ -213,7 +215,7 @@ class HttpConnection {
       Attempt result = co_await Exchange(*backend, stats, pool_key, start);
       if (result.outcome == RequestOutcome::kSuccess ||
           result.outcome == RequestOutcome::kServerError) {
-        w_.routing().OnRequestEnd(*backend, result.outcome);
+        if (w_.routing().OnRequestEnd(*backend, result.outcome)) ++stats.ejections;
         if (result.error_status != 0) co_await SendError(result.error_status);
         co_return result.keep_client;
       }
@@ -222,6 +224,7 @@ class HttpConnection {
           result.retriable && !has_body && head_.IsIdempotent() && attempt < opt_.max_attempts;
       if (retriable && w_.routing().TryAcquireRetry()) {
         ++stats.retries;
+        last_tried = &stats;
         exclude.push_back(backend->instance_id);
         continue;
       }
