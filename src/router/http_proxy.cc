@@ -28,7 +28,13 @@ using asio::awaitable;
 using asio::ip::tcp;
 using boost::system::error_code;
 
+// The client-side read buffer: request heads and request bodies.
 constexpr size_t kBufferSize = 16 * 1024;
+// The upstream-side read buffer: response heads and bodies. Larger than kBufferSize because
+// every read of it costs a read, a write to the client and a coroutine round trip per side:
+// at 16 KiB a 16 KiB body plus its head took two of each (callgrind and strace figures in
+// docs/benchmarks.md, Router, Profile). 64 KiB is nginx's default proxy_buffers total.
+constexpr size_t kResponseBufferSize = 64 * 1024;
 
 const char* ReasonPhrase(int status) {
   switch (status) {
@@ -53,7 +59,8 @@ const char* ReasonPhrase(int status) {
 
 // A growable byte window [begin, end) over a vector.
 struct Buffer {
-  std::vector<char> data = std::vector<char>(kBufferSize);
+  explicit Buffer(size_t size) : data(size) {}
+  std::vector<char> data;
   size_t begin = 0, end = 0;
   size_t size() const { return end - begin; }
   char* head() { return data.data() + begin; }
@@ -495,7 +502,7 @@ class HttpConnection {
             left -= take;
           }
           if (left == 0) co_return 0;
-          ub.Reserve(kBufferSize);
+          ub.Reserve(kResponseBufferSize);
           size_t n = co_await ReadSome(up.socket, ub.tail(), ub.room(), timer_,
                                        opt_.first_byte_timeout, ec);
           if (ec) co_return 1;
@@ -508,7 +515,7 @@ class HttpConnection {
             if (!co_await send(ub.view(), false, false)) co_return 2;
             ub.Consume(ub.size());
           }
-          ub.Reserve(kBufferSize);
+          ub.Reserve(kResponseBufferSize);
           size_t n = co_await ReadSome(up.socket, ub.tail(), ub.room(), timer_,
                                        opt_.first_byte_timeout, ec);
           if (ec == asio::error::eof) co_return 0;
@@ -536,7 +543,7 @@ class HttpConnection {
           } else if (!head_sent) {
             if (!co_await send({}, false, false)) co_return 2;
           }
-          ub.Reserve(kBufferSize);
+          ub.Reserve(kResponseBufferSize);
           size_t n = co_await ReadSome(up.socket, ub.tail(), ub.room(), timer_,
                                        opt_.first_byte_timeout, ec);
           if (ec) co_return 1;
@@ -554,8 +561,8 @@ class HttpConnection {
   std::string listener_;
   std::string service_;
   std::string client_ip_;
-  Buffer in_;
-  Buffer up_buf_;
+  Buffer in_{kBufferSize};
+  Buffer up_buf_{kResponseBufferSize};
   HttpRequestHead head_;
 };
 
