@@ -162,6 +162,12 @@ class Controller {
   Status LaunchProcess(Live& live);
   void BeginStop(Live& live, const std::string& why);
   void Forget(const std::string& id);
+  // Controller records (meta keys), read through a write-through cache: the reconcile loop
+  // consults them for every service on every tick, and this controller is their only writer
+  // (the data dir lock guarantees it), so only the first read of a key touches SQLite.
+  std::optional<std::string> Meta(const std::string& key);
+  void SetMeta(const std::string& key, const std::string& value);
+  void ClearMeta(const std::string& key);
   void Audit(const std::string& actor, const std::string& action, const std::string& target,
              const std::string& result);
   Result<ApplyResult> AppendSpec(const spec::EnvironmentSpec& proposed, const std::string& author,
@@ -180,7 +186,8 @@ class Controller {
   std::optional<state::Revision> head_;
   std::map<int64_t, spec::EnvironmentSpec> specs_;  // revision -> spec, loaded on demand
   std::map<std::string, std::unique_ptr<Live>> live_;
-  std::map<std::string, Rollout> rollouts_;  // by service
+  std::map<std::string, Rollout> rollouts_;                 // by service
+  std::map<std::string, std::optional<std::string>> meta_;  // see Meta()
   SteadyTime next_rotation_{};
   std::function<void()> stop_all_done_;
   std::string published_routes_;  // signature of the last published table

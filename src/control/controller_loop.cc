@@ -172,9 +172,9 @@ void Controller::Reconcile(SteadyTime now) {
       ++it;
       continue;
     }
-    (void)store_->DeleteMeta(MetaKey("stable", it->first));
-    (void)store_->DeleteMeta(MetaKey("failed", it->first));
-    (void)store_->DeleteMeta(MetaKey("failed_reason", it->first));
+    ClearMeta(MetaKey("stable", it->first));
+    ClearMeta(MetaKey("failed", it->first));
+    ClearMeta(MetaKey("failed_reason", it->first));
     events_.Add("service.removed", it->first, "", "service " + it->first + " removed");
     it = rollouts_.erase(it);
   }
@@ -186,11 +186,10 @@ void Controller::Reconcile(SteadyTime now) {
     bool fallback = false;
     if (head_spec && head_spec->services.count(name)) {
       target = &head_spec->services.at(name);
-      auto failed = store_->GetMeta(MetaKey("failed", name));
-      auto stable = store_->GetMeta(MetaKey("stable", name));
-      if (failed.ok() && *failed && std::stoll(**failed) == head_->number && stable.ok() &&
-          *stable) {
-        int64_t stable_rev = std::stoll(**stable);
+      auto failed = Meta(MetaKey("failed", name));
+      auto stable = Meta(MetaKey("stable", name));
+      if (failed && std::stoll(*failed) == head_->number && stable) {
+        int64_t stable_rev = std::stoll(*stable);
         auto stable_spec = SpecOf(stable_rev);
         if (stable_spec.ok() && (*stable_spec)->services.count(name)) {
           target = &(*stable_spec)->services.at(name);
@@ -221,8 +220,8 @@ void Controller::Reconcile(SteadyTime now) {
         fresh.state = RolloutState::kFailed;
         // Keep saying why the head is not running, also after a server restart.
         fresh.reason = rollout.reason;
-        auto saved = store_->GetMeta(MetaKey("failed_reason", name));
-        if (fresh.reason.empty() && saved.ok() && *saved) fresh.reason = **saved;
+        auto saved = Meta(MetaKey("failed_reason", name));
+        if (fresh.reason.empty() && saved) fresh.reason = *saved;
       }
       rollout = std::move(fresh);
     }
@@ -268,7 +267,7 @@ void Controller::Reconcile(SteadyTime now) {
         if (!target) {
           // Nothing left to run; "service.removed" follows once its records are gone.
         } else if (!fallback) {
-          (void)store_->PutMeta(MetaKey("stable", name), std::to_string(target_revision));
+          SetMeta(MetaKey("stable", name), std::to_string(target_revision));
           events_.Add("rollout.complete", name, "",
                       "service " + name + ": " + std::to_string(t.replicas) + " of " +
                           std::to_string(t.replicas) + " instances of revision " +
@@ -303,12 +302,11 @@ void Controller::Reconcile(SteadyTime now) {
     rollout.reason = std::to_string(healthy_new) + " of " + std::to_string(t.replicas) +
                      " new instances healthy after the progress deadline of " +
                      FormatDuration(target->rolling.progress_deadline) + sample;
-    (void)store_->PutMeta(MetaKey("failed", name), std::to_string(head_->number));
-    (void)store_->PutMeta(MetaKey("failed_reason", name), rollout.reason);
-    auto stable = store_->GetMeta(MetaKey("stable", name));
-    std::string next = stable.ok() && *stable
-                           ? "; returning to revision " + **stable
-                           : "; no earlier revision of this service to return to";
+    SetMeta(MetaKey("failed", name), std::to_string(head_->number));
+    SetMeta(MetaKey("failed_reason", name), rollout.reason);
+    auto stable = Meta(MetaKey("stable", name));
+    std::string next = stable ? "; returning to revision " + *stable
+                              : "; no earlier revision of this service to return to";
     events_.Add("rollout.failed", name, "",
                 "rollout of " + name + " to revision " + std::to_string(head_->number) +
                     " failed: " + rollout.reason + next);
@@ -443,6 +441,32 @@ void Controller::Forget(const std::string& id) {
                 "could not delete instance record: " + ok.error().ToString());
   }
   live_.erase(id);
+}
+
+std::optional<std::string> Controller::Meta(const std::string& key) {
+  auto it = meta_.find(key);
+  if (it != meta_.end()) return it->second;
+  auto stored = store_->GetMeta(key);
+  if (!stored.ok()) {
+    events_.Add("state.error", "", "", "could not read " + key + ": " + stored.error().ToString());
+    return std::nullopt;  // not cached: the next tick reads again
+  }
+  meta_[key] = *stored;
+  return *stored;
+}
+
+void Controller::SetMeta(const std::string& key, const std::string& value) {
+  if (auto ok = store_->PutMeta(key, value); !ok.ok()) {
+    events_.Add("state.error", "", "", "could not write " + key + ": " + ok.error().ToString());
+  }
+  meta_[key] = value;  // in force for this server either way; retried by the next write
+}
+
+void Controller::ClearMeta(const std::string& key) {
+  if (auto ok = store_->DeleteMeta(key); !ok.ok()) {
+    events_.Add("state.error", "", "", "could not delete " + key + ": " + ok.error().ToString());
+  }
+  meta_[key] = std::nullopt;
 }
 
 void Controller::RotateLogs(SteadyTime now) {
