@@ -25,6 +25,7 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::awaitable;
+using namespace std::string_view_literals;
 using asio::ip::tcp;
 using boost::system::error_code;
 
@@ -97,11 +98,12 @@ std::string_view CookieValue(std::string_view cookies, std::string_view name) {
   return {};
 }
 
-bool NamedInConnection(const std::vector<HttpHeader>& headers, std::string_view name) {
+// The value of the first Cookie header, empty when absent.
+std::string_view CookieHeader(const std::vector<HttpHeader>& headers) {
   for (const HttpHeader& h : headers) {
-    if (EqualsIgnoreCase(h.name, "connection") && HasToken(h.value, name)) return true;
+    if (h.kind == HeaderKind::kCookie) return h.value;
   }
-  return false;
+  return {};
 }
 
 class HttpConnection {
@@ -110,7 +112,7 @@ class HttpConnection {
       : w_(worker),
         opt_(worker.options()),
         client_(std::move(client)),
-        timer_(client_.get_executor()),
+        timer_(worker),
         listener_(std::move(listener)),
         service_(std::move(service)) {
     error_code ec;
@@ -198,7 +200,7 @@ class HttpConnection {
       if (service->cohort.source == CohortSource::kHeader) {
         key = head_.Find(service->cohort.name);
       } else if (service->cohort.source == CohortSource::kCookie) {
-        key = CookieValue(head_.Find("cookie"), service->cohort.name);
+        key = CookieValue(CookieHeader(head_.headers), service->cohort.name);
       }
       version = w_.routing().ChooseVersion(*table, *service, key);
     }
@@ -217,9 +219,9 @@ class HttpConnection {
       }
       BackendStats& stats =
           w_.stats().For(service->service, version->version, backend->instance_id);
-      std::string pool_key = UpstreamPool::KeyOf(*backend);
       w_.routing().OnRequestStart(*backend);
-      Attempt result = co_await Exchange(*backend, stats, pool_key, start);
+      Attempt result = co_await Exchange(
+          *backend, stats, start, !has_body && head_.IsIdempotent() && attempt < opt_.max_attempts);
       if (result.outcome == RequestOutcome::kSuccess ||
           result.outcome == RequestOutcome::kServerError) {
         if (w_.routing().OnRequestEnd(*backend, result.outcome)) ++stats.ejections;
@@ -252,9 +254,9 @@ class HttpConnection {
     return Attempt{outcome, retriable, false, status};
   }
 
-  awaitable<Attempt> Exchange(const Backend& backend, BackendStats& stats,
-                              const std::string& pool_key, SteadyTime start) {
-    std::unique_ptr<UpstreamConn> up = w_.pool().Take(pool_key, w_.clock()->Now());
+  awaitable<Attempt> Exchange(const Backend& backend, BackendStats& stats, SteadyTime start,
+                              bool retriable) {
+    std::unique_ptr<UpstreamConn> up = w_.pool().Take(backend, w_.clock()->Now(), retriable);
     error_code ec;
     if (!up) {
       asio::ip::address address = asio::ip::make_address(backend.host, ec);
@@ -268,36 +270,39 @@ class HttpConnection {
         co_return Failed(RequestOutcome::kConnectFailure, true, 502);
       }
       up = std::make_unique<UpstreamConn>(std::move(s), &stats);
+      up->host = backend.host;
+      up->port = backend.port;
     }
     ++up->uses;
 
-    // The forwarded head.
-    std::string out;
-    out.reserve(head_.head_bytes + 128);
-    out.append(head_.method).append(" ").append(head_.target).append(" HTTP/1.1\r\n");
+    // The forwarded head, built in a buffer the connection keeps, so it allocates only when a
+    // head is larger than every one before it.
+    std::string& out = out_;
+    out.clear();
+    out.append(head_.method).append(" "sv).append(head_.target).append(" HTTP/1.1\r\n"sv);
     std::string forwarded_for;
     bool has_host = false;
     for (const HttpHeader& h : head_.headers) {
-      if (IsHopByHop(h.name) || EqualsIgnoreCase(h.name, "expect") ||
-          EqualsIgnoreCase(h.name, "x-forwarded-proto") ||
-          NamedInConnection(head_.headers, h.name)) {
+      if (IsHopByHop(h.kind) || h.kind == HeaderKind::kExpect ||
+          h.kind == HeaderKind::kXForwardedProto ||
+          (!head_.connection_options.empty() && NamedIn(head_.connection_options, h.name))) {
         continue;
       }
-      if (EqualsIgnoreCase(h.name, "x-forwarded-for")) {
-        forwarded_for.append(h.value).append(", ");
+      if (h.kind == HeaderKind::kXForwardedFor) {
+        forwarded_for.append(h.value).append(", "sv);
         continue;
       }
-      has_host = has_host || EqualsIgnoreCase(h.name, "host");
-      out.append(h.name).append(": ").append(h.value).append("\r\n");
+      has_host = has_host || h.kind == HeaderKind::kHost;
+      out.append(h.name).append(": "sv).append(h.value).append("\r\n"sv);
     }
     if (!has_host)
-      out.append("Host: ")
+      out.append("Host: "sv)
           .append(backend.host)
-          .append(":")
+          .append(":"sv)
           .append(std::to_string(backend.port))
-          .append("\r\n");
-    out.append("X-Forwarded-For: ").append(forwarded_for).append(client_ip_).append("\r\n");
-    out.append("X-Forwarded-Proto: http\r\n\r\n");
+          .append("\r\n"sv);
+    out.append("X-Forwarded-For: "sv).append(forwarded_for).append(client_ip_).append("\r\n"sv);
+    out.append("X-Forwarded-Proto: http\r\n\r\n"sv);
     stats.bytes_in += head_.head_bytes;
     in_.Consume(head_.head_bytes);
 
@@ -321,7 +326,7 @@ class HttpConnection {
     // The response head; 1xx answers are passed on and skipped.
     Buffer& ub = up_buf_;
     ub.begin = ub.end = 0;
-    HttpResponseHead resp;
+    HttpResponseHead& resp = resp_;
     for (;;) {
       HttpError perr = HttpError::kNone;
       ParseStatus st = ub.size()
@@ -364,31 +369,34 @@ class HttpConnection {
       keep_client = false;  // the body ends when the router closes
     }
     out.clear();
-    out.append("HTTP/1.1 ")
+    out.append("HTTP/1.1 "sv)
         .append(std::to_string(resp.status))
-        .append(" ")
+        .append(" "sv)
         .append(resp.reason)
-        .append("\r\n");
+        .append("\r\n"sv);
     for (const HttpHeader& h : resp.headers) {
-      if (IsHopByHop(h.name) || NamedInConnection(resp.headers, h.name)) continue;
-      if (EqualsIgnoreCase(h.name, "transfer-encoding") && !chunked_out) continue;
-      out.append(h.name).append(": ").append(h.value).append("\r\n");
+      if (IsHopByHop(h.kind) ||
+          (!resp.connection_options.empty() && NamedIn(resp.connection_options, h.name))) {
+        continue;
+      }
+      if (h.kind == HeaderKind::kTransferEncoding && !chunked_out) continue;
+      out.append(h.name).append(": "sv).append(h.value).append("\r\n"sv);
     }
     if (!keep_client) {
-      out.append("Connection: close\r\n");
+      out.append("Connection: close\r\n"sv);
     } else if (!client_http11) {
-      out.append("Connection: keep-alive\r\n");
+      out.append("Connection: keep-alive\r\n"sv);
     }
-    out.append("\r\n");
+    out.append("\r\n"sv);
     size_t head_len = out.size();
     ub.Consume(resp.head_bytes);
 
     int body_result = co_await StreamResponseBody(*up, resp, chunked_out, out, stats);
     stats.bytes_out += head_len;
-    co_return FinishResponse(std::move(up), pool_key, resp, body_result, keep_client, stats, start);
+    co_return FinishResponse(std::move(up), backend, resp, body_result, keep_client, stats, start);
   }
 
-  Attempt FinishResponse(std::unique_ptr<UpstreamConn> up, const std::string& pool_key,
+  Attempt FinishResponse(std::unique_ptr<UpstreamConn> up, const Backend& backend,
                          const HttpResponseHead& resp, int body_result, bool keep_client,
                          BackendStats& stats, SteadyTime start) {
     // body_result: 0 clean, 1 upstream broke mid-body, 2 client gone.
@@ -397,7 +405,7 @@ class HttpConnection {
         std::chrono::duration_cast<std::chrono::microseconds>(w_.clock()->Now() - start));
     if (body_result == 1) w_.stats().CountUpstreamMalformed();
     if (body_result == 0 && resp.keep_alive && up_buf_.size() == 0) {
-      w_.pool().Put(pool_key, std::move(up), w_.clock()->Now());
+      w_.pool().Put(backend, std::move(up), w_.clock()->Now());
     }
     RequestOutcome outcome =
         resp.status >= 500 ? RequestOutcome::kServerError : RequestOutcome::kSuccess;
@@ -564,6 +572,8 @@ class HttpConnection {
   Buffer in_{kBufferSize};
   Buffer up_buf_{kResponseBufferSize};
   HttpRequestHead head_;
+  HttpResponseHead resp_;
+  std::string out_;  // the head being forwarded either way
 };
 
 }  // namespace

@@ -7,14 +7,6 @@
 namespace cairn::router {
 namespace {
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool IsTokenChar(unsigned char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   return c != 0 && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
@@ -26,18 +18,6 @@ bool IsToken(std::string_view s) {
     if (!IsTokenChar(c)) return false;
   }
   return true;
-}
-
-// Calls `fn` with each trimmed, non-empty element of a comma-separated list.
-template <typename Fn>
-void ForEachToken(std::string_view value, Fn fn) {
-  while (!value.empty()) {
-    size_t comma = value.find(',');
-    std::string_view token = Trim(value.substr(0, comma));
-    if (!token.empty()) fn(token);
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
 }
 
 // A line feed not preceded by a carriage return, within buf[0, len).
@@ -149,27 +129,24 @@ const char* HttpErrorName(HttpError error) {
   return "unknown";
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
-bool HasToken(std::string_view value, std::string_view token) {
-  bool found = false;
-  ForEachToken(value, [&](std::string_view t) { found = found || EqualsIgnoreCase(t, token); });
-  return found;
-}
-
-bool IsHopByHop(std::string_view name) {
-  static constexpr std::string_view kNames[] = {"connection", "keep-alive", "proxy-connection",
-                                                "te",         "trailer",    "upgrade"};
-  for (std::string_view n : kNames) {
-    if (EqualsIgnoreCase(name, n)) return true;
+bool NamedIn(const std::vector<std::string_view>& options, std::string_view name) {
+  for (std::string_view o : options) {
+    if (EqualsIgnoreCase(o, name)) return true;
   }
   return false;
+}
+
+void ReadConnectionTokens(std::string_view value, bool* close, bool* keep_alive,
+                          std::vector<std::string_view>* options) {
+  ForEachToken(value, [&](std::string_view t) {
+    if (EqualsIgnoreCase(t, "close")) {
+      *close = true;
+    } else if (EqualsIgnoreCase(t, "keep-alive")) {
+      *keep_alive = true;
+    } else {
+      options->push_back(t);
+    }
+  });
 }
 
 HttpError CheckFraming(const std::vector<HttpHeader>& headers, BodyFraming* framing,
@@ -180,8 +157,8 @@ HttpError CheckFraming(const std::vector<HttpHeader>& headers, BodyFraming* fram
   bool last_is_chunked = false;
   int chunked_count = 0;
   for (const HttpHeader& h : headers) {
-    if (EqualsIgnoreCase(h.name, "content-length")) {
-      std::string_view v = Trim(h.value);
+    if (h.kind == HeaderKind::kContentLength) {
+      std::string_view v = TrimOws(h.value);
       if (v.empty() || v.size() > 18) return HttpError::kInvalidContentLength;
       uint64_t n = 0;
       for (char c : v) {
@@ -191,7 +168,7 @@ HttpError CheckFraming(const std::vector<HttpHeader>& headers, BodyFraming* fram
       if (have_length && n != length) return HttpError::kConflictingContentLength;
       have_length = true;
       length = n;
-    } else if (EqualsIgnoreCase(h.name, "transfer-encoding")) {
+    } else if (h.kind == HeaderKind::kTransferEncoding) {
       have_te = true;
       ForEachToken(h.value, [&](std::string_view t) {
         last_is_chunked = EqualsIgnoreCase(t, "chunked");
@@ -309,6 +286,7 @@ ParseStatus ParseRequestHead(std::string_view buf, const HttpLimits& limits, Htt
   head->head_bytes = head_bytes;
   head->headers.clear();
   head->expect_continue = false;
+  head->connection_options.clear();
   bool close = false, keep_alive = false;
   int hosts = 0;
   for (size_t i = 0; i < num_headers; ++i) {
@@ -317,18 +295,18 @@ ParseStatus ParseRequestHead(std::string_view buf, const HttpLimits& limits, Htt
       return ParseStatus::kError;
     }
     std::string_view name(headers[i].name, headers[i].name_len);
-    std::string_view value = Trim(std::string_view(headers[i].value, headers[i].value_len));
+    std::string_view value = TrimOws(std::string_view(headers[i].value, headers[i].value_len));
     if (HttpError e = CheckHeaderName(name); e != HttpError::kNone) {
       *error = e;
       return ParseStatus::kError;
     }
-    head->headers.push_back({name, value});
-    if (EqualsIgnoreCase(name, "connection")) {
-      close = close || HasToken(value, "close");
-      keep_alive = keep_alive || HasToken(value, "keep-alive");
-    } else if (EqualsIgnoreCase(name, "host")) {
+    HeaderKind kind = ClassifyHeader(name);
+    head->headers.push_back({name, value, kind});
+    if (kind == HeaderKind::kConnection) {
+      ReadConnectionTokens(value, &close, &keep_alive, &head->connection_options);
+    } else if (kind == HeaderKind::kHost) {
       ++hosts;
-    } else if (EqualsIgnoreCase(name, "expect")) {
+    } else if (kind == HeaderKind::kExpect) {
       head->expect_continue = EqualsIgnoreCase(value, "100-continue");
     }
   }

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "router/http_header.h"
+
 namespace cairn::router {
 
 struct HttpLimits {
@@ -47,11 +49,6 @@ int HttpErrorStatus(HttpError error);
 // A stable snake_case name for metrics and logs: "bare_lf", "uri_too_long".
 const char* HttpErrorName(HttpError error);
 
-struct HttpHeader {
-  std::string_view name;
-  std::string_view value;
-};
-
 enum class BodyFraming {
   kNone,           // no body
   kContentLength,  // exactly content_length bytes
@@ -71,6 +68,9 @@ struct HttpRequestHead {
   // HTTP/1.0 only with "Connection: keep-alive").
   bool keep_alive = true;
   bool expect_continue = false;  // "Expect: 100-continue"
+  // Tokens of the Connection header other than close and keep-alive: the names of more
+  // hop-by-hop headers (RFC 9110 section 7.6.1). Almost always empty.
+  std::vector<std::string_view> connection_options;
 
   // The first header named `name` (case-insensitive), empty when absent.
   std::string_view Find(std::string_view name) const;
@@ -85,14 +85,14 @@ enum class ParseStatus { kComplete, kIncomplete, kError };
 ParseStatus ParseRequestHead(std::string_view buf, const HttpLimits& limits, HttpRequestHead* head,
                              HttpError* error);
 
-// Helpers shared with the response side.
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-// Whether the comma-separated list `value` holds `token` (case-insensitive).
-bool HasToken(std::string_view value, std::string_view token);
-// Header names the router never forwards (RFC 9110 section 7.6.1), Content-Length and
-// Transfer-Encoding aside, which the router rewrites itself.
-bool IsHopByHop(std::string_view name);
-// Checks the framing headers (Content-Length / Transfer-Encoding) of `headers` and fills
+// Whether `name` is listed in `options` (a head's connection_options).
+bool NamedIn(const std::vector<std::string_view>& options, std::string_view name);
+// Reads a Connection header's tokens: close and keep-alive into the flags, others into
+// `options`.
+void ReadConnectionTokens(std::string_view value, bool* close, bool* keep_alive,
+                          std::vector<std::string_view>* options);
+// Checks the framing headers (Content-Length / Transfer-Encoding) of `headers`, whose kinds
+// are set, and fills
 // `framing` and `content_length`; kNone when valid.
 HttpError CheckFraming(const std::vector<HttpHeader>& headers, BodyFraming* framing,
                        uint64_t* content_length);

@@ -29,6 +29,8 @@ ParseStatus ParseResponseHead(std::string_view buf, std::string_view request_met
   head->reason = std::string_view(msg, msg_len);
   head->head_bytes = static_cast<size_t>(n);
   head->headers.clear();
+  head->connection_options.clear();
+  bool has_length = false;
   bool close = false, keep_alive = false;
   for (size_t i = 0; i < num_headers; ++i) {
     if (headers[i].name == nullptr || headers[i].name_len == 0) {
@@ -42,11 +44,12 @@ ParseStatus ParseResponseHead(std::string_view buf, std::string_view request_met
       *error = HttpError::kWhitespaceBeforeColon;
       return ParseStatus::kError;
     }
-    head->headers.push_back({name, value});
-    if (EqualsIgnoreCase(name, "connection")) {
-      close = close || HasToken(value, "close");
-      keep_alive = keep_alive || HasToken(value, "keep-alive");
+    HeaderKind kind = ClassifyHeader(name);
+    head->headers.push_back({name, value, kind});
+    if (kind == HeaderKind::kConnection) {
+      ReadConnectionTokens(value, &close, &keep_alive, &head->connection_options);
     }
+    has_length = has_length || kind == HeaderKind::kContentLength;
   }
   head->keep_alive = minor >= 1 ? !close : (keep_alive && !close);
   *error = CheckFraming(head->headers, &head->framing, &head->content_length);
@@ -57,10 +60,6 @@ ParseStatus ParseResponseHead(std::string_view buf, std::string_view request_met
     head->framing = BodyFraming::kNone;
   } else if (head->framing == BodyFraming::kNone && head->content_length == 0) {
     // No Content-Length (or one of 0) and no Transfer-Encoding.
-    bool has_length = false;
-    for (const HttpHeader& h : head->headers) {
-      has_length = has_length || EqualsIgnoreCase(h.name, "content-length");
-    }
     if (!has_length) {
       head->framing = BodyFraming::kUntilClose;
       head->keep_alive = false;

@@ -22,6 +22,8 @@ struct HttpResponseHead {
   BodyFraming framing = BodyFraming::kNone;
   uint64_t content_length = 0;
   bool keep_alive = true;  // the upstream lets the connection be reused
+  // Connection tokens other than close and keep-alive (more hop-by-hop names).
+  std::vector<std::string_view> connection_options;
 };
 
 // Parses the response head at the start of `buf`. `request_method` decides bodyless answers

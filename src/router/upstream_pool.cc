@@ -3,7 +3,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <unordered_set>
+#include <string_view>
 
 namespace cairn::router {
 
@@ -14,10 +14,6 @@ UpstreamConn::UpstreamConn(boost::asio::ip::tcp::socket s, BackendStats* st)
 
 UpstreamConn::~UpstreamConn() { --stats->active_connections; }
 
-std::string UpstreamPool::KeyOf(const Backend& backend) {
-  return backend.instance_id + '@' + backend.host + ':' + std::to_string(backend.port);
-}
-
 namespace {
 // True when the peer closed or reset the idle connection (or sent bytes nobody asked for).
 bool Stale(boost::asio::ip::tcp::socket& s) {
@@ -27,42 +23,51 @@ bool Stale(boost::asio::ip::tcp::socket& s) {
 }
 }  // namespace
 
-std::unique_ptr<UpstreamConn> UpstreamPool::Take(const std::string& key, SteadyTime now) {
-  auto it = idle_.find(key);
+std::unique_ptr<UpstreamConn> UpstreamPool::Take(const Backend& backend, SteadyTime now,
+                                                 bool retriable) {
+  auto it = idle_.find(std::string_view(backend.instance_id));
   if (it == idle_.end()) return nullptr;
   auto& conns = it->second;
   while (!conns.empty()) {
     std::unique_ptr<UpstreamConn> conn = std::move(conns.back());
     conns.pop_back();
-    if (now - conn->idle_since < idle_timeout_ && !Stale(conn->socket)) return conn;
+    if (conn->port != backend.port || conn->host != backend.host) continue;
+    Duration idle = std::chrono::duration_cast<Duration>(now - conn->idle_since);
+    if (idle >= idle_timeout_) continue;
+    if ((retriable && idle < kFreshIdle) || !Stale(conn->socket)) return conn;
   }
   return nullptr;
 }
 
-void UpstreamPool::Put(const std::string& key, std::unique_ptr<UpstreamConn> conn, SteadyTime now) {
-  auto& conns = idle_[key];
+void UpstreamPool::Put(const Backend& backend, std::unique_ptr<UpstreamConn> conn, SteadyTime now) {
+  auto it = idle_.find(std::string_view(backend.instance_id));
+  if (it == idle_.end()) it = idle_.emplace(backend.instance_id, decltype(it->second)()).first;
+  auto& conns = it->second;
   if (conns.size() >= max_idle_) return;  // closes it
   conn->idle_since = now;
   conns.push_back(std::move(conn));
 }
 
 void UpstreamPool::Prune(const RouteTable* table, SteadyTime now) {
-  std::unordered_set<std::string> live;
+  // instance id -> its address in `table`.
+  std::unordered_map<std::string_view, const Backend*> live;
   if (table) {
     for (const ServiceRoute& s : table->services) {
       for (const VersionRoute& v : s.versions) {
-        for (const Backend& b : v.backends) live.insert(KeyOf(b));
+        for (const Backend& b : v.backends) live.emplace(b.instance_id, &b);
       }
     }
   }
   for (auto it = idle_.begin(); it != idle_.end();) {
-    if (!live.count(it->first)) {
+    auto found = live.find(std::string_view(it->first));
+    if (found == live.end()) {
       it = idle_.erase(it);
       continue;
     }
+    const Backend& b = *found->second;
     auto& conns = it->second;
     std::erase_if(conns, [&](const std::unique_ptr<UpstreamConn>& c) {
-      return now - c->idle_since >= idle_timeout_;
+      return now - c->idle_since >= idle_timeout_ || c->port != b.port || c->host != b.host;
     });
     ++it;
   }

@@ -4,6 +4,7 @@
 // Before Asio: Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 // clang-format on
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -18,7 +19,15 @@ using asio::ip::tcp;
 
 namespace {
 constexpr auto kPruneInterval = std::chrono::seconds(1);
+
+// How often pending deadlines are checked: a sixteenth of the shortest timeout, so each fires
+// at most ~6% late, between 5 ms (no busy ticking) and 250 ms.
+Duration SweepPeriod(const RouterOptions& o) {
+  Duration shortest =
+      std::min({o.connect_timeout, o.first_byte_timeout, o.client_idle_timeout, o.head_timeout});
+  return std::clamp(shortest / 16, Duration(5), Duration(250));
 }
+}  // namespace
 
 Worker::Worker(int index, const RouterOptions& options, const Clock* clock, const TableSlot* slot)
     : index_(index),
@@ -26,9 +35,14 @@ Worker::Worker(int index, const RouterOptions& options, const Clock* clock, cons
       clock_(clock),
       slot_(slot),
       routing_(options.routing, clock, options.seed + static_cast<uint64_t>(index)),
+      sweep_period_(SweepPeriod(options)),
+      // One thread runs this context, so per-socket locking is pointless; posting from other
+      // threads (Refresh, CollectStats, listeners) and registering sockets stay locked.
+      io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
       guard_(io_.get_executor()),
       pool_(options.upstream_idle_timeout, options.max_idle_per_backend),
-      prune_timer_(io_) {}
+      prune_timer_(io_),
+      sweep_timer_(io_) {}
 
 Worker::~Worker() {
   Stop();
@@ -56,6 +70,31 @@ void Worker::ArmPruneTimer() {
     if (ec) return;
     pool_.Prune(Table().get(), clock_->Now());
     ArmPruneTimer();
+  });
+}
+
+void Worker::ArmDeadline(DeadlineList::Entry& entry, tcp::socket& socket, Duration timeout) {
+  deadlines_.Link(entry, &socket, std::chrono::steady_clock::now() + timeout);
+  if (!sweeping_) {
+    sweeping_ = true;
+    ArmSweepTimer();
+  }
+}
+
+void Worker::ArmSweepTimer() {
+  sweep_timer_.expires_after(sweep_period_);
+  sweep_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    deadlines_.Expire(std::chrono::steady_clock::now(), [](DeadlineList::Entry& e) {
+      boost::system::error_code ignored;
+      if (e.socket() != nullptr) e.socket()->cancel(ignored);
+    });
+    // Idle workers stop ticking; the next ArmDeadline starts again.
+    if (deadlines_.empty()) {
+      sweeping_ = false;
+    } else {
+      ArmSweepTimer();
+    }
   });
 }
 
@@ -102,6 +141,7 @@ asio::awaitable<void> Worker::AcceptLoop(std::shared_ptr<Listener> l) {
       continue;  // EMFILE and friends: keep accepting
     }
     socket.set_option(tcp::no_delay(true), ec);
+    socket.non_blocking(true, ec);  // WriteAll (io_util.h) writes at once first
     if (l->protocol == ListenerProtocol::kTcp) {
       asio::co_spawn(io_, TcpSession(*this, std::move(socket), l->name, l->service),
                      asio::detached);

@@ -18,6 +18,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "router/deadline_list.h"
 #include "router/router.h"
 #include "router/upstream_pool.h"
 
@@ -56,6 +57,10 @@ class Worker {
   WorkerStats& stats() { return stats_; }
   const RouterOptions& options() const { return options_; }
   const Clock* clock() const { return clock_; }
+  // The deadline of one pending operation on `socket` (see DeadlineList): past `timeout` from
+  // now the socket's operations are cancelled and entry.fired() turns true.
+  void ArmDeadline(DeadlineList::Entry& entry, boost::asio::ip::tcp::socket& socket,
+                   Duration timeout);
 
  private:
   struct Listener {
@@ -66,6 +71,7 @@ class Worker {
   };
   boost::asio::awaitable<void> AcceptLoop(std::shared_ptr<Listener> listener);
   void ArmPruneTimer();
+  void ArmSweepTimer();
 
   const int index_;
   const RouterOptions& options_;
@@ -75,12 +81,17 @@ class Worker {
   WorkerStats stats_;
   RouteTableSnapshot table_;
   uint64_t generation_ = ~uint64_t{0};
+  DeadlineList deadlines_;
+  const Duration sweep_period_;
+  bool sweeping_ = false;
   // Declared after the state the connections use and before what holds sockets: destroying
-  // the io_context destroys the suspended connections, which still reach routing_ and stats_.
+  // the io_context destroys the suspended connections, which still reach routing_, stats_ and
+  // deadlines_.
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
   UpstreamPool pool_;
   boost::asio::steady_timer prune_timer_;
+  boost::asio::steady_timer sweep_timer_;
   std::unordered_map<std::string, std::shared_ptr<Listener>> listeners_;
   std::thread thread_;
   std::atomic<bool> running_{false};
