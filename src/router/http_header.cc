@@ -1,6 +1,7 @@
 #include "router/http_header.h"
 
 #include <array>
+#include <cstring>
 
 namespace cairn::router {
 namespace {
@@ -81,6 +82,18 @@ bool HasToken(std::string_view value, std::string_view token) {
   bool found = false;
   ForEachToken(value, [&](std::string_view t) { found = found || EqualsIgnoreCase(t, token); });
   return found;
+}
+
+bool HasBareLf(std::string_view text) {
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  for (const char* p = begin;
+       (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)))) !=
+       nullptr;
+       ++p) {
+    if (p == begin || p[-1] != '\r') return true;
+  }
+  return false;
 }
 
 std::string_view TrimOws(std::string_view s) {

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace cairn::router {
 
@@ -46,6 +48,29 @@ inline bool IsHopByHop(HeaderKind kind) {
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Whether the comma-separated list `value` holds `token` (case-insensitive).
 bool HasToken(std::string_view value, std::string_view token);
+// Whether `text` holds a line feed not preceded by a carriage return.
+bool HasBareLf(std::string_view text);
+
+// Appends the header lines of `headers` that `keep(header)` accepts, each run of consecutive
+// kept lines in one copy of the bytes as they arrived. REQUIRES: the headers point into one
+// parsed head whose lines all end in CRLF (no bare LF, no obs-fold), and `lines_end` is where
+// the last header line ends (the head's end minus its final CRLF).
+template <typename Keep>
+void AppendHeaderLines(std::string& out, const std::vector<HttpHeader>& headers,
+                       const char* lines_end, Keep keep) {
+  const char* run = nullptr;
+  for (const HttpHeader& h : headers) {
+    const char* line = h.name.data();
+    if (keep(h)) {
+      if (run == nullptr) run = line;
+    } else if (run != nullptr) {
+      out.append(run, static_cast<size_t>(line - run));
+      run = nullptr;
+    }
+  }
+  if (run != nullptr) out.append(run, static_cast<size_t>(lines_end - run));
+}
+
 // `s` without leading and trailing spaces and tabs.
 std::string_view TrimOws(std::string_view s);
 

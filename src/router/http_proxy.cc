@@ -205,6 +205,10 @@ class HttpConnection {
       version = w_.routing().ChooseVersion(*table, *service, key);
     }
     bool has_body = head_.framing != BodyFraming::kNone;
+    // Consumed once, whatever the number of attempts. head_ keeps pointing at the bytes: only
+    // a body read reuses the buffer, after the head went out, and requests with a body are
+    // never retried.
+    in_.Consume(head_.head_bytes);
     std::vector<std::string> exclude;
     BackendStats* last_tried = nullptr;  // the 502 after a retry with nowhere to go is its error
     for (int attempt = 1;; ++attempt) {
@@ -282,19 +286,21 @@ class HttpConnection {
     out.append(head_.method).append(" "sv).append(head_.target).append(" HTTP/1.1\r\n"sv);
     std::string forwarded_for;
     bool has_host = false;
-    for (const HttpHeader& h : head_.headers) {
-      if (IsHopByHop(h.kind) || h.kind == HeaderKind::kExpect ||
-          h.kind == HeaderKind::kXForwardedProto ||
-          (!head_.connection_options.empty() && NamedIn(head_.connection_options, h.name))) {
-        continue;
-      }
-      if (h.kind == HeaderKind::kXForwardedFor) {
-        forwarded_for.append(h.value).append(", "sv);
-        continue;
-      }
-      has_host = has_host || h.kind == HeaderKind::kHost;
-      out.append(h.name).append(": "sv).append(h.value).append("\r\n"sv);
-    }
+    // Lines kept as they arrived (the parser refused bare LF and obs-fold in requests).
+    AppendHeaderLines(
+        out, head_.headers, head_.raw.data() + head_.raw.size() - 2, [&](const HttpHeader& h) {
+          if (IsHopByHop(h.kind) || h.kind == HeaderKind::kExpect ||
+              h.kind == HeaderKind::kXForwardedProto ||
+              (!head_.connection_options.empty() && NamedIn(head_.connection_options, h.name))) {
+            return false;
+          }
+          if (h.kind == HeaderKind::kXForwardedFor) {
+            forwarded_for.append(h.value).append(", "sv);
+            return false;
+          }
+          has_host = has_host || h.kind == HeaderKind::kHost;
+          return true;
+        });
     if (!has_host)
       out.append("Host: "sv)
           .append(backend.host)
@@ -304,7 +310,6 @@ class HttpConnection {
     out.append("X-Forwarded-For: "sv).append(forwarded_for).append(client_ip_).append("\r\n"sv);
     out.append("X-Forwarded-Proto: http\r\n\r\n"sv);
     stats.bytes_in += head_.head_bytes;
-    in_.Consume(head_.head_bytes);
 
     co_await WriteAll(up->socket, asio::buffer(out), timer_, opt_.first_byte_timeout, ec);
     if (ec) co_return Failed(RequestOutcome::kReset, true, 502);
@@ -374,13 +379,19 @@ class HttpConnection {
         .append(" "sv)
         .append(resp.reason)
         .append("\r\n"sv);
-    for (const HttpHeader& h : resp.headers) {
+    auto forwarded = [&](const HttpHeader& h) {
       if (IsHopByHop(h.kind) ||
           (!resp.connection_options.empty() && NamedIn(resp.connection_options, h.name))) {
-        continue;
+        return false;
       }
-      if (h.kind == HeaderKind::kTransferEncoding && !chunked_out) continue;
-      out.append(h.name).append(": "sv).append(h.value).append("\r\n"sv);
+      return h.kind != HeaderKind::kTransferEncoding || chunked_out;
+    };
+    if (resp.crlf_only) {
+      AppendHeaderLines(out, resp.headers, resp.raw.data() + resp.raw.size() - 2, forwarded);
+    } else {
+      for (const HttpHeader& h : resp.headers) {
+        if (forwarded(h)) out.append(h.name).append(": "sv).append(h.value).append("\r\n"sv);
+      }
     }
     if (!keep_client) {
       out.append("Connection: close\r\n"sv);

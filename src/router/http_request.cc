@@ -20,17 +20,6 @@ bool IsToken(std::string_view s) {
   return true;
 }
 
-// A line feed not preceded by a carriage return, within buf[0, len).
-bool HasBareLf(const char* buf, size_t len) {
-  const char* p = buf;
-  const char* end = buf + len;
-  while ((p = static_cast<const char*>(std::memchr(p, '\n', end - p))) != nullptr) {
-    if (p == buf || p[-1] != '\r') return true;
-    ++p;
-  }
-  return false;
-}
-
 size_t CountLines(std::string_view s) {
   size_t n = 0;
   for (char c : s) n += (c == '\n');
@@ -269,7 +258,7 @@ ParseStatus ParseRequestHead(std::string_view buf, const HttpLimits& limits, Htt
     *error = HttpError::kUriTooLong;
     return ParseStatus::kError;
   }
-  if (HasBareLf(buf.data(), head_bytes)) {
+  if (HasBareLf(buf.substr(0, head_bytes))) {
     *error = HttpError::kBareLf;
     return ParseStatus::kError;
   }
@@ -284,6 +273,7 @@ ParseStatus ParseRequestHead(std::string_view buf, const HttpLimits& limits, Htt
   head->target = std::string_view(path, path_len);
   head->minor_version = minor;
   head->head_bytes = head_bytes;
+  head->raw = buf.substr(0, head_bytes);
   head->headers.clear();
   head->expect_continue = false;
   head->connection_options.clear();

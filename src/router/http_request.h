@@ -62,6 +62,7 @@ struct HttpRequestHead {
   int minor_version = 1;
   std::vector<HttpHeader> headers;
   size_t head_bytes = 0;  // bytes of the head including the final CRLF CRLF
+  std::string_view raw;   // the whole head as parsed (head_bytes long)
   BodyFraming framing = BodyFraming::kNone;
   uint64_t content_length = 0;
   // After this exchange the client connection stays open (HTTP/1.1 unless "Connection: close";

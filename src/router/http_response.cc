@@ -28,6 +28,8 @@ ParseStatus ParseResponseHead(std::string_view buf, std::string_view request_met
   head->status = status;
   head->reason = std::string_view(msg, msg_len);
   head->head_bytes = static_cast<size_t>(n);
+  head->raw = buf.substr(0, head->head_bytes);
+  head->crlf_only = !HasBareLf(head->raw);
   head->headers.clear();
   head->connection_options.clear();
   bool has_length = false;

@@ -19,9 +19,12 @@ struct HttpResponseHead {
   std::string_view reason;
   std::vector<HttpHeader> headers;
   size_t head_bytes = 0;
+  std::string_view raw;  // the whole head as parsed (head_bytes long)
   BodyFraming framing = BodyFraming::kNone;
   uint64_t content_length = 0;
   bool keep_alive = true;  // the upstream lets the connection be reused
+  // Every line ends in CRLF (a bare LF is accepted from upstreams but rewritten on the way).
+  bool crlf_only = true;
   // Connection tokens other than close and keep-alive (more hop-by-hop names).
   std::vector<std::string_view> connection_options;
 };

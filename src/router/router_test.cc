@@ -198,6 +198,36 @@ TEST_F(RouterTest, RetriesAConnectFailureOnALiveBackend) {
   }
 }
 
+TEST_F(RouterTest, RetriesARequestTheUpstreamDroppedUnansweredAndKeepsTheClientConnection) {
+  // A backend that reads each request and closes without a byte of answer: the router sends
+  // the GET to the other backend, and the client's keep-alive connection carries on.
+  RawBackend dropper([](int fd) {
+    char buf[4096];
+    (void)read(fd, buf, sizeof(buf));
+  });
+  TestBackend live("live");
+  RouterOptions options;
+  options.workers = 1;
+  options.routing.min_retries_per_window = 50;
+  options.routing.consecutive_failures_to_eject = 0;  // keep trying the dropper first sometimes
+  auto table = std::make_shared<RouteTable>(*MakeTable({MakeVersion(
+      "v1", 10000, {MakeBackend("drop", dropper.port()), MakeBackend("live", live.port())})}));
+  table->services[0].balancer = BalancerKind::kRoundRobin;  // every other request tries it
+  Start(table, options);
+  int fd = ConnectTo(port_);
+  ASSERT_GE(fd, 0);
+  std::string buf;
+  for (int i = 0; i < 6; ++i) {
+    SendAll(fd, "GET /n HTTP/1.1\r\nHost: x\r\n\r\n");
+    Message m = ReadResponse(fd, &buf, "GET");
+    EXPECT_EQ(m.status, 200) << "request " << i;
+    EXPECT_EQ(m.body.substr(0, 4), "live") << "request " << i;
+  }
+  close(fd);
+  EXPECT_GT(dropper.connections(), 0);
+  EXPECT_GT(router_->Stats().ForVersion("web", "v1").retries, 0u);
+}
+
 TEST_F(RouterTest, NoBackendIs503) {
   Start(MakeTable({MakeVersion("v1", 10000, {})}));
   EXPECT_EQ(Roundtrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n").status, 503);
