@@ -210,22 +210,19 @@ class HttpConnection {
     // never retried.
     in_.Consume(head_.head_bytes);
     std::vector<std::string> exclude;
-    BackendStats* last_tried = nullptr;  // the 502 after a retry with nowhere to go is its error
+    const Backend* backend =
+        version ? w_.routing().ChooseBackend(*service, *version, exclude) : nullptr;
+    if (!backend) {
+      w_.stats().CountNoBackend();
+      co_await SendError(503);
+      co_return false;
+    }
     for (int attempt = 1;; ++attempt) {
-      const Backend* backend =
-          version ? w_.routing().ChooseBackend(*service, *version, exclude) : nullptr;
-      if (!backend) {
-        // 503 when nothing was usable; 502 when the backends tried all failed.
-        if (exclude.empty()) w_.stats().CountNoBackend();
-        if (last_tried) ++last_tried->requests[static_cast<int>(StatusClass::kError)];
-        co_await SendError(exclude.empty() ? 503 : 502);
-        co_return false;
-      }
       BackendStats& stats =
           w_.stats().For(service->service, version->version, backend->instance_id);
       w_.routing().OnRequestStart(*backend);
-      Attempt result = co_await Exchange(
-          *backend, stats, start, !has_body && head_.IsIdempotent() && attempt < opt_.max_attempts);
+      bool may_retry = !has_body && head_.IsIdempotent() && attempt < opt_.max_attempts;
+      Attempt result = co_await Exchange(*backend, stats, start, may_retry);
       if (result.outcome == RequestOutcome::kSuccess ||
           result.outcome == RequestOutcome::kServerError) {
         if (w_.routing().OnRequestEnd(*backend, result.outcome)) ++stats.ejections;
@@ -233,13 +230,16 @@ class HttpConnection {
         co_return result.keep_client;
       }
       if (w_.routing().OnRequestEnd(*backend, result.outcome)) ++stats.ejections;
-      bool retriable =
-          result.retriable && !has_body && head_.IsIdempotent() && attempt < opt_.max_attempts;
-      if (retriable && w_.routing().TryAcquireRetry()) {
-        ++stats.retries;
-        last_tried = &stats;
+      // The next backend is chosen before the budget is asked: a retry with nowhere to go
+      // must not spend it.
+      if (may_retry && result.retriable) {
         exclude.push_back(backend->instance_id);
-        continue;
+        const Backend* next = w_.routing().ChooseBackend(*service, *version, exclude);
+        if (next != nullptr && w_.routing().TryAcquireRetry()) {
+          ++stats.retries;
+          backend = next;
+          continue;
+        }
       }
       ++stats.requests[static_cast<int>(StatusClass::kError)];
       if (result.error_status != 0) co_await SendError(result.error_status);
