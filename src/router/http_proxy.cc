@@ -180,6 +180,26 @@ class HttpConnection {
     error_code ec;
     co_await WriteAll(client_, asio::buffer(text), timer_, opt_.client_idle_timeout, ec);
     client_.shutdown(tcp::socket::shutdown_send, ec);
+    if (!ec) co_await Linger();
+  }
+
+  // After an error answer the rest of the request may still be arriving. Closing a socket
+  // with unread bytes makes the kernel send a reset, and a reset can destroy the answer in
+  // the client's receive queue before it is read. So, like nginx's lingering close, read and
+  // drop what comes until the client closes, for at most kLingerTime and kLingerBytes.
+  awaitable<void> Linger() {
+    static constexpr Duration kLingerTime{2000};
+    static constexpr size_t kLingerBytes = 1 << 20;
+    SteadyTime until = std::chrono::steady_clock::now() + kLingerTime;
+    size_t dropped = 0;
+    while (dropped < kLingerBytes) {
+      auto left = std::chrono::duration_cast<Duration>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      error_code ec;
+      dropped += co_await ReadSome(client_, in_.data.data(), in_.data.size(), timer_, left, ec);
+      if (ec) break;  // EOF: the client read the answer and closed
+    }
+    in_.begin = in_.end = 0;
   }
 
   // One exchange; false when the client connection must close.

@@ -3,7 +3,9 @@
 #include "router/router.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -109,6 +111,34 @@ TEST_F(RouterTest, AnswersEverySmugglingShapeWithoutReachingTheUpstream) {
   EXPECT_EQ(stats.Violations("bare_lf"), 1u);
   EXPECT_EQ(stats.Violations("invalid_chunk"), 1u);
   EXPECT_EQ(stats.Violations("too_many_headers"), 1u);
+}
+
+TEST_F(RouterTest, AnErrorAnswerSurvivesTheRestOfTheRequestStillArriving) {
+  // A rejected head followed by a body the router never forwards. Closing with the body unread
+  // would reset the connection, and on a real network the reset can overtake the answer and
+  // discard it at the client; lingering (reading and dropping until the client closes, as
+  // nginx does) ends the connection with a FIN after the answer.
+  TestBackend a("a");
+  Start(MakeTable({MakeVersion("v1", 10000, {MakeBackend("a1", a.port())})}));
+  int fd = ConnectTo(port_);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd,
+                      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n" +
+                          std::string(32 * 1024, 'x')));
+  std::this_thread::sleep_for(300ms);  // the router has answered and would have closed
+  std::string buf;
+  Message m = ReadResponse(fd, &buf, "POST");
+  EXPECT_EQ(m.status, 400);
+  // The router is still reading: more body goes through, and the end is a FIN, not a reset.
+  std::this_thread::sleep_for(100ms);
+  EXPECT_TRUE(SendAll(fd, std::string(8 * 1024, 'y')));
+  shutdown(fd, SHUT_WR);
+  char byte;
+  errno = 0;
+  EXPECT_EQ(recv(fd, &byte, 1, 0), 0) << "errno " << errno;
+  close(fd);
+  EXPECT_EQ(a.requests(), 0);
 }
 
 TEST_F(RouterTest, HandlesExpectContinueAndHttp10) {
