@@ -42,6 +42,13 @@ struct RouterOptions {
   // A pooled idle upstream connection is closed after this; below the keep-alive timeout of
   // typical backends (nginx 75 s, Node 5 s is the exception), so the router closes first.
   Duration upstream_idle_timeout{30000};
+  // A TCP-listener connection on which no byte moved either way for this long is closed at
+  // both ends and counted as timeout_tunnel_idle; zero never closes it. Without it a peer that
+  // vanished without a FIN or RST holds the connection forever. 10 min is nginx's stream
+  // proxy_timeout default; HAProxy's `timeout tunnel` has none and its manual shows 1 h. It is
+  // far above the keepalive pings of database, cache and SSH clients, so live connections that
+  // merely wait are not cut, and a service moved from behind nginx keeps its behaviour.
+  Duration tcp_idle_timeout{600000};
   // Idle upstream connections kept per backend per worker.
   size_t max_idle_per_backend = 64;
   // Tries per request including the first (retries also need the RoutingState budget).

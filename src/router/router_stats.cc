@@ -64,6 +64,8 @@ const char* TimeoutKindName(TimeoutKind kind) {
       return "timeout_connect";
     case TimeoutKind::kFirstByte:
       return "timeout_first_byte";
+    case TimeoutKind::kTunnelIdle:
+      return "timeout_tunnel_idle";
     case TimeoutKind::kCount:
       break;
   }

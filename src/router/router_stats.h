@@ -65,7 +65,8 @@ struct BackendKey {
   auto operator<=>(const BackendKey&) const = default;
 };
 
-enum class TimeoutKind { kHeadRead, kClientIdle, kConnect, kFirstByte, kCount };
+// kTunnelIdle: a TCP-listener connection closed after tcp_idle_timeout with nothing moving.
+enum class TimeoutKind { kHeadRead, kClientIdle, kConnect, kFirstByte, kTunnelIdle, kCount };
 const char* TimeoutKindName(TimeoutKind kind);
 
 struct RouterStats {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <string>
@@ -280,6 +281,43 @@ TEST_F(RouterTest, TcpListenerSplicesBothWays) {
   char c;
   EXPECT_EQ(recv(fd, &c, 1, 0), 0);  // the half-close went through and came back
   close(fd);
+}
+
+// Silent on both sides from the start, so no scheduling delay can make a byte arrive late:
+// the only thing that can close the connection is the idle timeout. One worker, so the
+// counters are exact.
+TEST_F(RouterTest, SilentTcpConnectionIsClosedAtBothEndsAfterTheTcpIdleTimeout) {
+  std::atomic<bool> backend_saw_eof{false};
+  RawBackend silent([&](int fd) {
+    char c;
+    backend_saw_eof = recv(fd, &c, 1, 0) == 0;
+  });
+  RouterOptions options;
+  options.workers = 1;
+  options.tcp_idle_timeout = 200ms;
+  Start(MakeTable({MakeVersion("v1", 10000, {MakeBackend("s1", silent.port())})},
+                  ListenerProtocol::kTcp),
+        options);
+  int fd = ConnectTo(port_);
+  ASSERT_GE(fd, 0);
+  char c;
+  EXPECT_EQ(recv(fd, &c, 1, 0), 0);  // closed by the router, nothing sent
+  close(fd);
+  // The session records its counters just after the sockets close: poll for them, bounded.
+  RouterStats stats;
+  for (int i = 0; i < 250; ++i) {
+    stats = router_->Stats();
+    if (stats.Violations("timeout_tunnel_idle") > 0) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(stats.Violations("timeout_tunnel_idle"), 1u);
+  EXPECT_EQ(stats.Violations("timeout_client_idle"), 0u);
+  BackendStats s1 = stats.ForVersion("web", "v1");
+  EXPECT_EQ(s1.Requests(StatusClass::k2xx), 1u);  // one session, ended
+  EXPECT_EQ(s1.active_connections, 0);
+  silent.Stop();  // joins the handler, which returned on the router's FIN, not on Stop
+  EXPECT_TRUE(backend_saw_eof);
+  EXPECT_EQ(silent.connections(), 1);
 }
 
 TEST(LatencyHistogramTest, QuantilesFollowTheData) {
