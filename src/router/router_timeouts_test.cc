@@ -232,20 +232,53 @@ TEST_F(RouterTimeoutsTest, BackendAnswering500IsEjectedAndRequestsReachOnlyTheHe
 }
 
 TEST_F(RouterTimeoutsTest, SpentRetryBudgetStopsRetriesAndRequestsGet502) {
-  int dead_port = 0;
-  close(Listen(&dead_port));
+  int dead1 = 0, dead2 = 0;
+  close(Listen(&dead1));
+  close(Listen(&dead2));
   RouterOptions options = OneWorker();
   options.routing.retry_budget_percent = 0;
   options.routing.min_retries_per_window = 2;
   options.routing.retry_window = 60s;                 // nothing leaves the window during the test
   options.routing.consecutive_failures_to_eject = 0;  // no ejection: the budget alone decides
-  Start(MakeTable({MakeVersion("v1", 10000, {MakeBackend("dead", dead_port)})}), options);
+  Start(MakeTable(
+            {MakeVersion("v1", 10000, {MakeBackend("dead1", dead1), MakeBackend("dead2", dead2)})}),
+        options);
   for (uint64_t i = 1; i <= 6; ++i) {
     EXPECT_EQ(Roundtrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n").status, 502) << "request " << i;
-    RouterStats stats = router_->Stats();
-    EXPECT_EQ(StatsOf(stats, "dead").retries, std::min<uint64_t>(i, 2)) << "request " << i;
-    EXPECT_EQ(StatsOf(stats, "dead").Requests(StatusClass::kError), i);
+    BackendStats v1 = router_->Stats().ForVersion("web", "v1");
+    EXPECT_EQ(v1.retries, std::min<uint64_t>(i, 2)) << "request " << i;
+    EXPECT_EQ(v1.Requests(StatusClass::kError), i);
   }
+}
+
+TEST_F(RouterTimeoutsTest, ARetryWithNowhereToGoSpendsNoBudget) {
+  int dead = 0;
+  close(Listen(&dead));
+  TestBackend live("live");
+  RouterOptions options = OneWorker();
+  options.routing.retry_budget_percent = 0;
+  options.routing.min_retries_per_window = 1;
+  options.routing.retry_window = 60s;
+  options.routing.consecutive_failures_to_eject = 0;
+  // The only backend is dead: three requests fail without touching the one retry allowed...
+  Start(MakeTable({MakeVersion("v1", 10000, {MakeBackend("dead", dead)})}), options);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Roundtrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n").status, 502);
+  }
+  EXPECT_EQ(router_->Stats().ForVersion("web", "v1").retries, 0u);
+  // ...which is still there once a live backend joins.
+  auto table = std::make_shared<RouteTable>(*MakeTable(
+      {MakeVersion("v1", 10000, {MakeBackend("dead", dead), MakeBackend("live", live.port())})}));
+  table->services[0].balancer = BalancerKind::kRoundRobin;
+  ASSERT_TRUE(router_->Publish(table).ok());
+  // Round robin sends every other request to the dead one first: the first of those is
+  // retried on the live one with the budget the failures above did not spend.
+  bool retried = false;
+  for (int i = 0; i < 4 && !retried; ++i) {
+    EXPECT_EQ(Roundtrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n").status, 200) << "request " << i;
+    retried = router_->Stats().ForVersion("web", "v1").retries == 1;
+  }
+  EXPECT_TRUE(retried);
 }
 
 }  // namespace
