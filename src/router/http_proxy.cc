@@ -18,6 +18,7 @@
 
 #include "router/http_response.h"
 #include "router/io_util.h"
+#include "router/tunnel.h"
 #include "router/worker.h"
 
 namespace cairn::router {
@@ -327,6 +328,9 @@ class HttpConnection {
           .append(":"sv)
           .append(std::to_string(backend.port))
           .append("\r\n"sv);
+    if (!head_.upgrade.empty()) {
+      out.append("Upgrade: "sv).append(head_.upgrade).append("\r\nConnection: upgrade\r\n"sv);
+    }
     out.append("X-Forwarded-For: "sv).append(forwarded_for).append(client_ip_).append("\r\n"sv);
     out.append("X-Forwarded-Proto: http\r\n\r\n"sv);
     stats.bytes_in += head_.head_bytes;
@@ -357,9 +361,13 @@ class HttpConnection {
       ParseStatus st = ub.size()
                            ? ParseResponseHead(ub.view(), head_.method, opt_.limits, &resp, &perr)
                            : ParseStatus::kIncomplete;
-      if (st == ParseStatus::kError || (st == ParseStatus::kComplete && resp.status == 101)) {
+      if (st == ParseStatus::kError ||
+          (st == ParseStatus::kComplete && resp.status == 101 && head_.upgrade.empty())) {
         w_.stats().CountUpstreamMalformed();
         co_return Failed(RequestOutcome::kServerError, false, 502);
+      }
+      if (st == ParseStatus::kComplete && resp.status == 101) {
+        co_return co_await SwitchProtocols(std::move(up), stats, start);
       }
       if (st == ParseStatus::kComplete && resp.status >= 100 && resp.status < 200) {
         if (head_.minor_version >= 1) {
@@ -425,6 +433,48 @@ class HttpConnection {
     int body_result = co_await StreamResponseBody(*up, resp, chunked_out, out, stats);
     stats.bytes_out += head_len;
     co_return FinishResponse(std::move(up), backend, resp, body_result, keep_client, stats, start);
+  }
+
+  // The upstream agreed to switch protocols (a WebSocket handshake): the 101 goes to the
+  // client and the two connections become a byte tunnel until either side ends it or nothing
+  // moves for tcp_idle_timeout. Bytes already read past either head go first. The client
+  // connection ends with the tunnel.
+  awaitable<Attempt> SwitchProtocols(std::unique_ptr<UpstreamConn> up, BackendStats& stats,
+                                     SteadyTime start) {
+    HttpResponseHead& resp = resp_;
+    std::string_view upgrade;
+    for (const HttpHeader& h : resp.headers) {
+      if (h.kind == HeaderKind::kUpgrade) upgrade = h.value;
+    }
+    std::string& out = out_;
+    out.clear();
+    out.append("HTTP/1.1 101 "sv).append(resp.reason).append("\r\n"sv);
+    for (const HttpHeader& h : resp.headers) {
+      if (IsHopByHop(h.kind) ||
+          (!resp.connection_options.empty() && NamedIn(resp.connection_options, h.name))) {
+        continue;
+      }
+      out.append(h.name).append(": "sv).append(h.value).append("\r\n"sv);
+    }
+    if (!upgrade.empty()) out.append("Upgrade: "sv).append(upgrade).append("\r\n"sv);
+    out.append("Connection: upgrade\r\n\r\n"sv);
+    up_buf_.Consume(resp.head_bytes);
+    out.append(up_buf_.view());  // the first bytes of the new protocol, if they came along
+    up_buf_.begin = up_buf_.end = 0;
+    ++stats.requests[static_cast<int>(StatusClass::k1xx)];
+    stats.latency.Record(
+        std::chrono::duration_cast<std::chrono::microseconds>(w_.clock()->Now() - start));
+    TunnelOptions options;
+    options.idle_timeout = opt_.tcp_idle_timeout;
+    options.to_upstream = in_.view();
+    options.to_client = out;
+    TunnelResult result =
+        co_await RunTunnel(std::move(client_), std::move(up->socket), std::move(options));
+    in_.begin = in_.end = 0;
+    stats.bytes_in += result.client_to_upstream;
+    stats.bytes_out += result.upstream_to_client;  // the 101 head included
+    if (result.end == TunnelEnd::kIdleTimeout) w_.stats().CountTimeout(TimeoutKind::kTunnelIdle);
+    co_return Attempt{RequestOutcome::kSuccess, false, false, 0};
   }
 
   Attempt FinishResponse(std::unique_ptr<UpstreamConn> up, const Backend& backend,

@@ -277,6 +277,8 @@ ParseStatus ParseRequestHead(std::string_view buf, const HttpLimits& limits, Htt
   head->headers.clear();
   head->expect_continue = false;
   head->connection_options.clear();
+  head->upgrade = {};
+  std::string_view upgrade;
   bool close = false, keep_alive = false;
   int hosts = 0;
   for (size_t i = 0; i < num_headers; ++i) {
@@ -298,6 +300,8 @@ ParseStatus ParseRequestHead(std::string_view buf, const HttpLimits& limits, Htt
       ++hosts;
     } else if (kind == HeaderKind::kExpect) {
       head->expect_continue = EqualsIgnoreCase(value, "100-continue");
+    } else if (kind == HeaderKind::kUpgrade) {
+      upgrade = value;
     }
   }
   if (hosts > 1) {
@@ -316,6 +320,9 @@ ParseStatus ParseRequestHead(std::string_view buf, const HttpLimits& limits, Htt
   }
   head->keep_alive = minor >= 1 ? !close : (keep_alive && !close);
   if (minor == 0) head->expect_continue = false;
+  if (minor >= 1 && !upgrade.empty() && NamedIn(head->connection_options, "upgrade")) {
+    head->upgrade = upgrade;
+  }
   return ParseStatus::kComplete;
 }
 

@@ -72,6 +72,9 @@ struct HttpRequestHead {
   // Tokens of the Connection header other than close and keep-alive: the names of more
   // hop-by-hop headers (RFC 9110 section 7.6.1). Almost always empty.
   std::vector<std::string_view> connection_options;
+  // An HTTP/1.1 request to switch protocols ("Connection: upgrade" and an Upgrade header, as
+  // a WebSocket handshake): the value of its Upgrade header, empty otherwise.
+  std::string_view upgrade;
 
   // The first header named `name` (case-insensitive), empty when absent.
   std::string_view Find(std::string_view name) const;

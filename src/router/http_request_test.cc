@@ -258,3 +258,22 @@ TEST(ChunkedDecoderTest, WritesChunkHeaders) {
 
 }  // namespace
 }  // namespace cairn::router
+
+namespace cairn::router {
+namespace {
+
+TEST(HttpRequestTest, UpgradeNeedsBothTheHeaderAndTheConnectionToken) {
+  Parsed ws = Parse(
+      "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: keep-alive, "
+      "Upgrade\r\n\r\n");
+  ASSERT_EQ(ws.status, ParseStatus::kComplete);
+  EXPECT_EQ(ws.head.upgrade, "websocket");
+  EXPECT_EQ(Parse("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n").head.upgrade, "");
+  EXPECT_EQ(Parse("GET / HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\n\r\n").head.upgrade, "");
+  EXPECT_EQ(
+      Parse("GET / HTTP/1.0\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n").head.upgrade,
+      "");
+}
+
+}  // namespace
+}  // namespace cairn::router

@@ -42,8 +42,9 @@ struct RouterOptions {
   // A pooled idle upstream connection is closed after this; below the keep-alive timeout of
   // typical backends (nginx 75 s, Node 5 s is the exception), so the router closes first.
   Duration upstream_idle_timeout{30000};
-  // A TCP-listener connection on which no byte moved either way for this long is closed at
-  // both ends and counted as timeout_tunnel_idle; zero never closes it. Without it a peer that
+  // A TCP-listener connection, or an HTTP connection that switched protocols (WebSocket), on
+  // which no byte moved either way for this long is closed at both ends and counted as
+  // timeout_tunnel_idle; zero never closes it. Without it a peer that
   // vanished without a FIN or RST holds the connection forever. 10 min is nginx's stream
   // proxy_timeout default; HAProxy's `timeout tunnel` has none and its manual shows 1 h. It is
   // far above the keepalive pings of database, cache and SSH clients, so live connections that

@@ -259,6 +259,73 @@ TEST_F(RouterTest, RetriesARequestTheUpstreamDroppedUnansweredAndKeepsTheClientC
   EXPECT_GT(router_->Stats().ForVersion("web", "v1").retries, 0u);
 }
 
+TEST_F(RouterTest, WebSocketUpgradeBecomesATunnelBothWays) {
+  // A backend that accepts the handshake, sends a greeting in the same write as its 101, and
+  // then echoes whatever arrives.
+  std::string upstream_head;
+  RawBackend ws([&](int fd) {
+    std::string buf;
+    while (buf.find("\r\n\r\n") == std::string::npos) {
+      if (!ReadMore(fd, &buf)) return;
+    }
+    upstream_head = buf.substr(0, buf.find("\r\n\r\n") + 4);
+    buf.erase(0, upstream_head.size());
+    SendAll(fd,
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\nhello");
+    if (!buf.empty()) SendAll(fd, buf);  // bytes the client sent right behind its head
+    char chunk[4096];
+    for (;;) {
+      ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
+      if (n <= 0) return;
+      SendAll(fd, std::string_view(chunk, static_cast<size_t>(n)));
+    }
+  });
+  Start(MakeTable({MakeVersion("v1", 10000, {MakeBackend("ws", ws.port())})}));
+  int fd = ConnectTo(port_);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd,
+                      "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                      "Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: "
+                      "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\nearly"));
+  std::string buf;
+  while (buf.find("\r\n\r\n") == std::string::npos) ASSERT_TRUE(ReadMore(fd, &buf));
+  std::string head = buf.substr(0, buf.find("\r\n\r\n") + 4);
+  buf.erase(0, head.size());
+  EXPECT_EQ(head.substr(0, 13), "HTTP/1.1 101 ");
+  EXPECT_NE(head.find("Upgrade: websocket\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("Connection: upgrade\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), std::string::npos);
+  // The greeting, the early bytes echoed, then a round trip through the tunnel.
+  while (buf.size() < 10) ASSERT_TRUE(ReadMore(fd, &buf));
+  EXPECT_EQ(buf, "helloearly");
+  buf.clear();
+  ASSERT_TRUE(SendAll(fd, "ping"));
+  while (buf.size() < 4) ASSERT_TRUE(ReadMore(fd, &buf));
+  EXPECT_EQ(buf, "ping");
+  shutdown(fd, SHUT_WR);
+  char byte;
+  EXPECT_EQ(recv(fd, &byte, 1, 0), 0);  // the backend saw EOF, closed, and so did the router
+  close(fd);
+  ws.Stop();
+  EXPECT_NE(upstream_head.find("Upgrade: websocket\r\nConnection: upgrade\r\n"), std::string::npos)
+      << upstream_head;
+  EXPECT_NE(upstream_head.find("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="), std::string::npos);
+  EXPECT_EQ(router_->Stats().ForVersion("web", "v1").Requests(StatusClass::k1xx), 1u);
+}
+
+TEST_F(RouterTest, A101NobodyAskedForIs502) {
+  RawBackend rogue([](int fd) {
+    std::string buf;
+    while (buf.find("\r\n\r\n") == std::string::npos) {
+      if (!ReadMore(fd, &buf)) return;
+    }
+    SendAll(fd, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n");
+  });
+  Start(MakeTable({MakeVersion("v1", 10000, {MakeBackend("r", rogue.port())})}));
+  EXPECT_EQ(Roundtrip("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n").status, 502);
+}
+
 TEST_F(RouterTest, NoBackendIs503) {
   Start(MakeTable({MakeVersion("v1", 10000, {})}));
   EXPECT_EQ(Roundtrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n").status, 503);
