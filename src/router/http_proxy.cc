@@ -207,6 +207,7 @@ class HttpConnection {
   awaitable<bool> Proxy() {
     SteadyTime start = w_.clock()->Now();
     RouteTableSnapshot table = w_.Table();
+    request_table_ = table.get();
     const ServiceRoute* service = nullptr;
     if (table) {
       std::string service_name = service_;
@@ -485,7 +486,12 @@ class HttpConnection {
     stats.latency.Record(
         std::chrono::duration_cast<std::chrono::microseconds>(w_.clock()->Now() - start));
     if (body_result == 1) w_.stats().CountUpstreamMalformed();
-    if (body_result == 0 && resp.keep_alive && up_buf_.size() == 0) {
+    // A backend the table dropped during the exchange (a drain) gets its connection closed now,
+    // not at the pool's next prune, so the controller may stop it without waiting.
+    const RouteTableSnapshot& now_table = w_.Table();
+    bool still_routed = now_table.get() == request_table_ ||
+                        (now_table && now_table->HasBackend(backend.instance_id));
+    if (body_result == 0 && resp.keep_alive && up_buf_.size() == 0 && still_routed) {
       w_.pool().Put(backend, std::move(up), w_.clock()->Now());
     }
     RequestOutcome outcome =
@@ -654,7 +660,8 @@ class HttpConnection {
   Buffer up_buf_{kResponseBufferSize};
   HttpRequestHead head_;
   HttpResponseHead resp_;
-  std::string out_;  // the head being forwarded either way
+  const RouteTable* request_table_ = nullptr;  // the table the current request was routed by
+  std::string out_;                            // the head being forwarded either way
 };
 
 }  // namespace

@@ -11,4 +11,15 @@ const ServiceRoute* RouteTable::FindService(const std::string& name) const {
   return nullptr;
 }
 
+bool RouteTable::HasBackend(std::string_view instance_id) const {
+  for (const ServiceRoute& service : services) {
+    for (const VersionRoute& version : service.versions) {
+      for (const Backend& backend : version.backends) {
+        if (backend.instance_id == instance_id) return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace cairn::router

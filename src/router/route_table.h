@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cairn::router {
@@ -66,6 +67,8 @@ struct RouteTable {
 
   // nullptr when absent.
   const ServiceRoute* FindService(const std::string& name) const;
+  // Whether any version of any service still routes to the instance.
+  bool HasBackend(std::string_view instance_id) const;
 };
 
 using RouteTableSnapshot = std::shared_ptr<const RouteTable>;

@@ -20,5 +20,14 @@ TEST(RouteTableTest, FindServiceReturnsTheNamedServiceOrNull) {
   EXPECT_EQ(RouteTable{}.FindService("web"), nullptr);
 }
 
+TEST(RouteTableTest, HasBackendLooksThroughEveryServiceAndVersion) {
+  RouteTable table = MakeTable(
+      1, {MakeService("web", {{"v1", 5000}, {"v2", 5000}}), MakeService("api", {{"v7", 10000}})});
+  EXPECT_TRUE(table.HasBackend("v2-0"));
+  EXPECT_TRUE(table.HasBackend("v7-0"));
+  EXPECT_FALSE(table.HasBackend("v3-0"));
+  EXPECT_FALSE(RouteTable{}.HasBackend("v1-0"));
+}
+
 }  // namespace
 }  // namespace cairn::router
