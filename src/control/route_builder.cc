@@ -29,9 +29,35 @@ std::vector<uint32_t> ProportionalWeights(const std::vector<int>& counts) {
   return weights;
 }
 
+std::string PreviewServiceName(const std::string& service) { return service + "@preview"; }
+
+namespace {
+
+// Weights by a rollout's split. A side with no routable instance gets nothing and the other
+// side everything: the router never sends a request to an empty version, and a new version
+// is never given traffic it has no instance for.
+void ApplySplit(const TrafficSplit& split, std::map<int64_t, router::VersionRoute>& versions,
+                router::ServiceRoute& route) {
+  bool has_new = versions.count(split.new_revision) > 0;
+  bool has_stable = versions.count(split.stable_revision) > 0;
+  for (auto& [revision, v] : versions) {
+    uint32_t w = 0;
+    if (revision == split.new_revision) {
+      w = has_stable ? split.new_weight_bp : 10000;
+    } else if (revision == split.stable_revision) {
+      w = has_new ? 10000 - split.new_weight_bp : 10000;
+    }
+    v.weight_bp = w;
+  }
+  route.cohort = split.cohort;
+}
+
+}  // namespace
+
 router::RouteTable BuildRouteTable(const spec::EnvironmentSpec& spec,
                                    const std::vector<RoutedInstance>& instances,
-                                   uint64_t generation) {
+                                   uint64_t generation,
+                                   const std::map<std::string, TrafficSplit>& splits) {
   router::RouteTable table;
   table.generation = generation;
   for (const auto& [name, svc] : spec.services) {
@@ -55,15 +81,45 @@ router::RouteTable BuildRouteTable(const spec::EnvironmentSpec& spec,
     }
     router::ServiceRoute route;
     route.service = name;
-    std::vector<int> counts;
     for (auto& [revision, v] : versions) {
       std::sort(v.backends.begin(), v.backends.end(),
                 [](const auto& a, const auto& b) { return a.instance_id < b.instance_id; });
-      counts.push_back(static_cast<int>(v.backends.size()));
-      route.versions.push_back(std::move(v));
     }
-    std::vector<uint32_t> weights = ProportionalWeights(counts);
-    for (size_t i = 0; i < route.versions.size(); ++i) route.versions[i].weight_bp = weights[i];
+    auto split = splits.find(name);
+    if (split != splits.end()) {
+      ApplySplit(split->second, versions, route);
+    } else {
+      std::vector<int> counts;
+      for (const auto& [revision, v] : versions)
+        counts.push_back(static_cast<int>(v.backends.size()));
+      std::vector<uint32_t> weights = ProportionalWeights(counts);
+      size_t i = 0;
+      for (auto& [revision, v] : versions) v.weight_bp = weights[i++];
+    }
+    // Preview listeners: the new revision alone, under a service of its own.
+    if (split != splits.end() && !split->second.preview_ports.empty()) {
+      router::ServiceRoute preview;
+      preview.service = PreviewServiceName(name);
+      auto new_version = versions.find(split->second.new_revision);
+      if (new_version != versions.end()) {
+        router::VersionRoute v = new_version->second;
+        v.weight_bp = 10000;
+        preview.versions.push_back(std::move(v));
+      }
+      for (const auto& port : svc.ports) {
+        auto p = split->second.preview_ports.find(port.name);
+        if (p == split->second.preview_ports.end()) continue;
+        router::ListenerRoute listener;
+        listener.name = name + "/" + port.name + "/preview";
+        listener.port = p->second;
+        listener.protocol = port.protocol == spec::Protocol::kTcp ? router::ListenerProtocol::kTcp
+                                                                  : router::ListenerProtocol::kHttp;
+        listener.service = preview.service;
+        table.listeners.push_back(std::move(listener));
+      }
+      table.services.push_back(std::move(preview));
+    }
+    for (auto& [revision, v] : versions) route.versions.push_back(std::move(v));
     table.services.push_back(std::move(route));
   }
   return table;

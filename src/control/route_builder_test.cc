@@ -64,5 +64,63 @@ TEST(BuildRouteTable, WeighsRevisionsByTheirHealthyInstancesDuringARollingReplac
   EXPECT_EQ(versions[1].weight_bp, 3333u);
 }
 
+TEST(BuildRouteTable, ARolloutSplitSetsTheWeightsExactly) {
+  std::vector<RoutedInstance> instances = {{"web-a", "web", 1, 4001, true, false},
+                                           {"web-b", "web", 1, 4002, true, false},
+                                           {"web-c", "web", 1, 4003, true, false},
+                                           {"web-d", "web", 2, 4004, true, false}};
+  TrafficSplit split;
+  split.stable_revision = 1;
+  split.new_revision = 2;
+  split.new_weight_bp = 500;  // 5 %, though the canary is one instance of four
+  split.cohort = {router::CohortSource::kHeader, "X-User-Id"};
+  auto table = BuildRouteTable(WebSpec(), instances, 1, {{"web", split}});
+  const auto& versions = table.services[0].versions;
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[0].weight_bp, 9500u);
+  EXPECT_EQ(versions[1].weight_bp, 500u);
+  EXPECT_EQ(table.services[0].cohort.name, "X-User-Id");
+}
+
+TEST(BuildRouteTable, ASplitNeverRoutesToASideWithoutInstances) {
+  TrafficSplit split;
+  split.stable_revision = 1;
+  split.new_revision = 2;
+  split.new_weight_bp = 2000;
+  // The canary's only instance is not healthy yet: everything stays on stable.
+  auto table = BuildRouteTable(
+      WebSpec(), {{"web-a", "web", 1, 4001, true, false}, {"web-d", "web", 2, 4004, false, false}},
+      1, {{"web", split}});
+  ASSERT_EQ(table.services[0].versions.size(), 1u);
+  EXPECT_EQ(table.services[0].versions[0].weight_bp, 10000u);
+  // A blue-green switch after the old version is gone: the new one takes all.
+  split.new_weight_bp = 10000;
+  table = BuildRouteTable(WebSpec(), {{"web-d", "web", 2, 4004, true, false}}, 2, {{"web", split}});
+  EXPECT_EQ(table.services[0].versions[0].weight_bp, 10000u);
+}
+
+TEST(BuildRouteTable, PreviewListenersServeOnlyTheNewRevision) {
+  std::vector<RoutedInstance> instances = {{"web-a", "web", 1, 4001, true, false},
+                                           {"web-d", "web", 2, 4004, true, false}};
+  TrafficSplit split;
+  split.stable_revision = 1;
+  split.new_revision = 2;
+  split.new_weight_bp = 0;
+  split.preview_ports = {{"http", 8081}};
+  auto table = BuildRouteTable(WebSpec(), instances, 1, {{"web", split}});
+  ASSERT_EQ(table.listeners.size(), 3u);
+  EXPECT_EQ(table.listeners[2].name, "web/http/preview");
+  EXPECT_EQ(table.listeners[2].port, 8081);
+  const router::ServiceRoute* preview = table.FindService(PreviewServiceName("web"));
+  ASSERT_NE(preview, nullptr);
+  ASSERT_EQ(preview->versions.size(), 1u);
+  EXPECT_EQ(preview->versions[0].version, "revision 2");
+  EXPECT_EQ(preview->versions[0].weight_bp, 10000u);
+  const router::ServiceRoute* main = table.FindService("web");
+  ASSERT_NE(main, nullptr);
+  EXPECT_EQ(main->versions[0].weight_bp, 10000u);  // all users still on revision 1
+  EXPECT_EQ(main->versions[1].weight_bp, 0u);
+}
+
 }  // namespace
 }  // namespace cairn::control
