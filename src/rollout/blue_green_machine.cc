@@ -83,6 +83,15 @@ void Progress(Turn& t) {
                 (t.in.analysis_reason.empty() ? "" : ": " + t.in.analysis_reason));
         return;
       }
+      if (t.AnalysisIs(AnalysisStatus::kInconclusive)) {
+        if (s.phase != RolloutPhase::kWaitingForPromote) {
+          s.phase = RolloutPhase::kWaitingForPromote;
+          t.Event("rollout.waiting",
+                  "pre-promotion analysis inconclusive (too little preview traffic to judge); "
+                  "waiting for promote or abort");
+        }
+        return;
+      }
       if (!t.AnalysisIs(AnalysisStatus::kPassed)) return;
       t.Event("rollout.analysis", "pre-promotion analysis passed");
     }

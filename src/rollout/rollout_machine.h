@@ -36,8 +36,10 @@ enum class RolloutCommand {
 const char* RolloutCommandName(RolloutCommand command);
 
 // The state of the analysis the machine asked for (a canary analysis step or a blue-green
-// pre-promotion analysis), as the controller's analysis run reports it.
-enum class AnalysisStatus { kRunning, kPassed, kFailed };
+// pre-promotion analysis), as the controller's analysis run reports it. Inconclusive (too
+// many intervals without enough traffic to judge) is evidence neither way: the rollout then
+// waits for a person to promote or abort, as Argo Rollouts does.
+enum class AnalysisStatus { kRunning, kPassed, kFailed, kInconclusive };
 
 struct RolloutInputs {
   int64_t now_ms = 0;  // wall clock, Unix milliseconds

@@ -162,6 +162,36 @@ TEST(CanaryMachineTest, APassedJudgedStepMovesOn) {
   EXPECT_EQ(d.targets.new_replicas, 4);
 }
 
+TEST(CanaryMachineTest, AnInconclusiveJudgedStepWaitsForAPerson) {
+  Sim sim(Canary({Weight(500), Judged(), Weight(2500)}));
+  sim.Tick(1);
+  sim.base.step_analysis = AnalysisStatus::kInconclusive;
+  sim.base.step_analysis_id = sim.state.analysis_id;
+  RolloutDecision d = sim.Tick(1);
+  EXPECT_EQ(sim.state.phase, RolloutPhase::kWaitingForPromote);
+  EXPECT_EQ(d.targets.new_weight_bp, 500u);  // neither forward nor back
+  sim.now += 3'600'000;
+  sim.Tick(1);
+  EXPECT_EQ(sim.state.step, 1u);
+  sim.Tick(1, RolloutCommand::kPromote);
+  EXPECT_EQ(sim.state.step, 3u);  // past the judged step and the 25 % one
+}
+
+TEST(BlueGreenMachineTest, AnInconclusivePrePromotionAnalysisWaitsForAPerson) {
+  RolloutPlan plan;
+  plan.kind = StrategyKind::kBlueGreen;
+  plan.replicas = 2;
+  plan.prepromotion_analysis = true;
+  plan.auto_promote = AutoPromote::kImmediate;
+  Sim sim(plan);
+  sim.Tick(2);
+  sim.base.step_analysis = AnalysisStatus::kInconclusive;
+  sim.base.step_analysis_id = sim.state.analysis_id;
+  EXPECT_EQ(sim.Tick(2).targets.new_weight_bp, 0u);
+  EXPECT_EQ(sim.state.phase, RolloutPhase::kWaitingForPromote);
+  EXPECT_EQ(sim.Tick(2, RolloutCommand::kPromote).targets.new_weight_bp, 10000u);
+}
+
 TEST(CanaryMachineTest, BackgroundAnalysisFailureAbortsFromAnyStep) {
   RolloutPlan plan = Canary({Weight(1000), Manual()});
   plan.background_analysis = true;
