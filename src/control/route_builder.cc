@@ -39,15 +39,31 @@ namespace {
 void ApplySplit(const TrafficSplit& split, std::map<int64_t, router::VersionRoute>& versions,
                 router::ServiceRoute& route) {
   bool has_new = versions.count(split.new_revision) > 0;
-  bool has_stable = versions.count(split.stable_revision) > 0;
+  std::vector<int> stable_counts;
+  for (const auto& [revision, v] : versions) {
+    if (revision != split.new_revision)
+      stable_counts.push_back(static_cast<int>(v.backends.size()));
+  }
+  uint32_t new_share = stable_counts.empty() ? 10000 : (has_new ? split.new_weight_bp : 0);
+  std::vector<uint32_t> stable_weights = ProportionalWeights(stable_counts);
+  size_t i = 0;
   for (auto& [revision, v] : versions) {
-    uint32_t w = 0;
     if (revision == split.new_revision) {
-      w = has_stable ? split.new_weight_bp : 10000;
-    } else if (revision == split.stable_revision) {
-      w = has_new ? 10000 - split.new_weight_bp : 10000;
+      v.weight_bp = new_share;
+    } else {
+      // The stable share split by instances, scaled to what the new version leaves.
+      v.weight_bp =
+          static_cast<uint32_t>(uint64_t{stable_weights[i++]} * (10000 - new_share) / 10000);
     }
-    v.weight_bp = w;
+  }
+  // Rounding in the scaling above may lose a few basis points: give them to the first stable.
+  uint32_t sum = 0;
+  for (const auto& [revision, v] : versions) sum += v.weight_bp;
+  for (auto& [revision, v] : versions) {
+    if (revision != split.new_revision && sum < 10000) {
+      v.weight_bp += 10000 - sum;
+      break;
+    }
   }
   route.cohort = split.cohort;
 }

@@ -29,9 +29,10 @@ struct RoutedInstance {
 
 // A progressive rollout's split of one service (canary, blue-green), as its machine decided
 // (src/rollout): instead of weights proportional to instance counts, the new revision gets
-// exactly `new_weight_bp` and the stable one the rest.
+// exactly `new_weight_bp`, and every other revision (the stable template's instances may carry
+// several revision numbers when later revisions left the service unchanged) shares the rest
+// in proportion to its routable instances.
 struct TrafficSplit {
-  int64_t stable_revision = 0;
   int64_t new_revision = 0;
   uint32_t new_weight_bp = 0;
   // Sticky users (a header or cookie), so a user moved to the new version stays there.

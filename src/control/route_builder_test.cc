@@ -70,7 +70,6 @@ TEST(BuildRouteTable, ARolloutSplitSetsTheWeightsExactly) {
                                            {"web-c", "web", 1, 4003, true, false},
                                            {"web-d", "web", 2, 4004, true, false}};
   TrafficSplit split;
-  split.stable_revision = 1;
   split.new_revision = 2;
   split.new_weight_bp = 500;  // 5 %, though the canary is one instance of four
   split.cohort = {router::CohortSource::kHeader, "X-User-Id"};
@@ -82,9 +81,24 @@ TEST(BuildRouteTable, ARolloutSplitSetsTheWeightsExactly) {
   EXPECT_EQ(table.services[0].cohort.name, "X-User-Id");
 }
 
+TEST(BuildRouteTable, TheStableShareSpansEveryOlderRevisionOfTheStableTemplate) {
+  // Revision 3 changed another service, so web's stable instances carry revisions 1 and 3.
+  std::vector<RoutedInstance> instances = {{"web-a", "web", 1, 4001, true, false},
+                                           {"web-b", "web", 3, 4002, true, false},
+                                           {"web-c", "web", 4, 4003, true, false}};
+  TrafficSplit split;
+  split.new_revision = 4;
+  split.new_weight_bp = 1001;
+  auto table = BuildRouteTable(WebSpec(), instances, 1, {{"web", split}});
+  const auto& v = table.services[0].versions;
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[2].weight_bp, 1001u);
+  EXPECT_EQ(v[0].weight_bp + v[1].weight_bp, 8999u);
+  EXPECT_NEAR(v[0].weight_bp, v[1].weight_bp, 1u);
+}
+
 TEST(BuildRouteTable, ASplitNeverRoutesToASideWithoutInstances) {
   TrafficSplit split;
-  split.stable_revision = 1;
   split.new_revision = 2;
   split.new_weight_bp = 2000;
   // The canary's only instance is not healthy yet: everything stays on stable.
@@ -103,7 +117,6 @@ TEST(BuildRouteTable, PreviewListenersServeOnlyTheNewRevision) {
   std::vector<RoutedInstance> instances = {{"web-a", "web", 1, 4001, true, false},
                                            {"web-d", "web", 2, 4004, true, false}};
   TrafficSplit split;
-  split.stable_revision = 1;
   split.new_revision = 2;
   split.new_weight_bp = 0;
   split.preview_ports = {{"http", 8081}};
