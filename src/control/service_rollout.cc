@@ -1,0 +1,183 @@
+#include "control/service_rollout.h"
+
+#include <set>
+
+#include "control/route_builder.h"
+
+namespace cairn::control {
+namespace {
+
+rollout::AnalysisStatus StatusOf(const rollout::AnalysisRunState& run) {
+  switch (run.outcome) {
+    case rollout::AnalysisOutcome::kPassed:
+      return rollout::AnalysisStatus::kPassed;
+    case rollout::AnalysisOutcome::kFailed:
+      return rollout::AnalysisStatus::kFailed;
+    case rollout::AnalysisOutcome::kInconclusive:
+      return rollout::AnalysisStatus::kInconclusive;
+    case rollout::AnalysisOutcome::kRunning:
+      break;
+  }
+  return rollout::AnalysisStatus::kRunning;
+}
+
+}  // namespace
+
+std::string ServiceRollout::VersionName(int64_t revision) {
+  return "revision " + std::to_string(revision);
+}
+
+ServiceRollout::ServiceRollout(std::string service, int64_t new_revision, rollout::RolloutPlan plan,
+                               AnalysisConfig analysis, rollout::RolloutState state)
+    : service_(std::move(service)),
+      new_revision_(new_revision),
+      plan_(std::move(plan)),
+      analysis_(std::move(analysis)),
+      state_(std::move(state)) {}
+
+ServiceRollout ServiceRollout::Start(std::string service, int64_t new_revision,
+                                     rollout::RolloutPlan plan, AnalysisConfig analysis,
+                                     int64_t now_ms) {
+  rollout::RolloutState state = rollout::StartRollout(plan, now_ms);
+  return ServiceRollout(std::move(service), new_revision, std::move(plan), std::move(analysis),
+                        std::move(state));
+}
+
+rollout::Window ServiceRollout::NewWindow(const router::RouterStats& stats) {
+  // A blue-green version is judged on its preview traffic: it has no other before the switch.
+  const std::string& service =
+      plan_.kind == rollout::StrategyKind::kBlueGreen ? PreviewServiceName(service_) : service_;
+  return meter_.Take(stats, service, VersionName(new_revision_));
+}
+
+rollout::Window ServiceRollout::StableWindow(const router::RouterStats& stats) {
+  std::set<std::string> versions;
+  std::string fresh = VersionName(new_revision_);
+  for (const auto& [key, _] : stats.backends) {
+    if (key.service == service_ && key.version != fresh) versions.insert(key.version);
+  }
+  rollout::Window total;
+  total.latency = rollout::EmptyRouterHistogram();
+  for (const std::string& v : versions) rollout::Merge(&total, meter_.Take(stats, service_, v));
+  return total;
+}
+
+void ServiceRollout::Judge(const router::RouterStats& stats, int64_t now_ms, bool step,
+                           bool background, std::vector<rollout::RolloutEvent>* events) {
+  if (step && step_run_id_ != state_.analysis_id) {
+    step_run_ = {};
+    step_run_id_ = state_.analysis_id;
+    next_judgement_ms_ = 0;  // a fresh run measures a fresh interval
+  }
+  if (background && !background_started_) {
+    background_started_ = true;
+    background_run_ = {};
+  }
+  if (!step && !background) {
+    next_judgement_ms_ = 0;
+    return;
+  }
+  if (next_judgement_ms_ == 0) {
+    // Start an interval: the windows taken now only set the meter's starting point.
+    NewWindow(stats);
+    StableWindow(stats);
+    next_judgement_ms_ = now_ms + analysis_.interval.count();
+    return;
+  }
+  if (now_ms < next_judgement_ms_) return;
+  rollout::Window fresh = NewWindow(stats);
+  rollout::Window stable = StableWindow(stats);
+  next_judgement_ms_ = now_ms + analysis_.interval.count();
+  rollout::Judgement j = rollout::Judge(analysis_.criteria, fresh, stable);
+  std::string counts;
+  if (step && step_run_.outcome == rollout::AnalysisOutcome::kRunning) {
+    rollout::RecordJudgement(analysis_.step_limits, j, &step_run_);
+    counts = "analysis " + std::to_string(step_run_.passed) + " passed, " +
+             std::to_string(step_run_.failed) + " failed, " +
+             std::to_string(step_run_.inconclusive) + " inconclusive";
+  }
+  if (background && background_run_.outcome == rollout::AnalysisOutcome::kRunning) {
+    rollout::RecordJudgement(analysis_.background_limits, j, &background_run_);
+    if (counts.empty()) {
+      counts = "background analysis " + std::to_string(background_run_.passed) + " passed, " +
+               std::to_string(background_run_.failed) + " failed, " +
+               std::to_string(background_run_.inconclusive) + " inconclusive";
+    }
+  }
+  events->push_back({"rollout.verdict", j.Summary() + " (" + counts + ")"});
+  last_judgement_ = std::move(j);
+}
+
+rollout::RolloutDecision ServiceRollout::Step(rollout::RolloutInputs in,
+                                              const router::RouterStats& stats) {
+  std::vector<rollout::RolloutEvent> events;
+  if (!rollout::IsTerminal(state_.phase)) {
+    Judge(stats, in.now_ms, last_targets_.step_analysis, last_targets_.background_analysis,
+          &events);
+  }
+  in.step_analysis = StatusOf(step_run_);
+  in.step_analysis_id = step_run_id_;
+  in.background_failed = background_run_.outcome == rollout::AnalysisOutcome::kFailed;
+  in.analysis_reason = in.background_failed ? background_run_.reason : step_run_.reason;
+  rollout::RolloutDecision d = rollout::Advance(plan_, &state_, in);
+  events.insert(events.end(), d.events.begin(), d.events.end());
+  d.events = std::move(events);
+  last_targets_ = d.targets;
+  return d;
+}
+
+rollout::RolloutDecision ServiceRollout::Tick(const router::RouterStats& stats, int new_healthy,
+                                              int64_t now_ms) {
+  rollout::RolloutInputs in;
+  in.now_ms = now_ms;
+  in.new_healthy = new_healthy;
+  return Step(in, stats);
+}
+
+rollout::RolloutDecision ServiceRollout::Command(rollout::RolloutCommand command,
+                                                 const std::string& actor,
+                                                 const router::RouterStats& stats, int new_healthy,
+                                                 int64_t now_ms) {
+  rollout::RolloutInputs in;
+  in.now_ms = now_ms;
+  in.new_healthy = new_healthy;
+  in.command = command;
+  in.actor = actor;
+  return Step(in, stats);
+}
+
+nlohmann::json ServiceRollout::Record() const {
+  return nlohmann::json{{"revision", new_revision_},
+                        {"state", rollout::ToJson(state_)},
+                        {"step_run_id", step_run_id_},
+                        {"step_run", rollout::ToJson(step_run_)},
+                        {"background_started", background_started_},
+                        {"background_run", rollout::ToJson(background_run_)}};
+}
+
+Status ServiceRollout::Restore(const nlohmann::json& record) {
+  try {
+    if (record.at("revision").get<int64_t>() != new_revision_) {
+      return MakeError(ErrorCode::kConflict, "rollout record is for another revision");
+    }
+    auto state = rollout::RolloutStateFromJson(record.at("state"));
+    if (!state.ok()) return state.error();
+    auto step_run = rollout::AnalysisRunStateFromJson(record.at("step_run"));
+    if (!step_run.ok()) return step_run.error();
+    auto background_run = rollout::AnalysisRunStateFromJson(record.at("background_run"));
+    if (!background_run.ok()) return background_run.error();
+    state_ = *state;
+    step_run_id_ = record.at("step_run_id").get<uint64_t>();
+    step_run_ = *step_run;
+    background_started_ = record.at("background_started").get<bool>();
+    background_run_ = *background_run;
+    // The interval in progress is not persisted: the first tick after a restart starts a new
+    // one, so no verdict ever spans the gap.
+    next_judgement_ms_ = 0;
+    return OkStatus();
+  } catch (const nlohmann::json::exception& e) {
+    return MakeError(ErrorCode::kInvalidArgument, std::string("rollout record: ") + e.what());
+  }
+}
+
+}  // namespace cairn::control

@@ -1,0 +1,93 @@
+// ServiceRollout: one service's progressive rollout at run time — the rollout machine
+// (src/rollout/rollout_machine.h), the analyses it asks for (judge + run limits, fed by the
+// router's counters through an IntervalMeter) and the record the controller persists.
+//
+// The controller owns one per service in a canary or blue-green rollout and calls Tick every
+// controller tick with the router's counters and the new version's healthy instance count; it
+// carries out the returned targets (instances, route split) and logs the events. Commands from
+// people go through Command, which runs one machine transition at once so the caller learns
+// whether it applied.
+//
+// What is judged: the new version's window (a canary's requests, or a blue-green's preview
+// traffic) against the stable version's window over the same interval.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control/interval_meter.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "rollout/analysis_run.h"
+#include "rollout/judge.h"
+#include "rollout/rollout_machine.h"
+#include "router/router_stats.h"
+
+namespace cairn::control {
+
+struct AnalysisConfig {
+  rollout::AnalysisCriteria criteria;
+  rollout::AnalysisLimits step_limits;        // a judged step / pre-promotion analysis
+  rollout::AnalysisLimits background_limits;  // count 0: runs until the rollout ends
+  Duration interval{5000};
+};
+
+class ServiceRollout {
+ public:
+  ServiceRollout(std::string service, int64_t new_revision, rollout::RolloutPlan plan,
+                 AnalysisConfig analysis, rollout::RolloutState state);
+
+  // A rollout starting now.
+  static ServiceRollout Start(std::string service, int64_t new_revision, rollout::RolloutPlan plan,
+                              AnalysisConfig analysis, int64_t now_ms);
+
+  // One controller tick: judge a due analysis interval, then advance the machine.
+  rollout::RolloutDecision Tick(const router::RouterStats& stats, int new_healthy, int64_t now_ms);
+  // A person's command, applied at once; decision.command_error says when it could not be.
+  rollout::RolloutDecision Command(rollout::RolloutCommand command, const std::string& actor,
+                                   const router::RouterStats& stats, int new_healthy,
+                                   int64_t now_ms);
+
+  const std::string& service() const { return service_; }
+  int64_t new_revision() const { return new_revision_; }
+  const rollout::RolloutPlan& plan() const { return plan_; }
+  const rollout::RolloutState& state() const { return state_; }
+  const rollout::AnalysisRunState& step_run() const { return step_run_; }
+  const rollout::AnalysisRunState& background_run() const { return background_run_; }
+  // The last judgement of either analysis (for status views), if any.
+  const std::optional<rollout::Judgement>& last_judgement() const { return last_judgement_; }
+
+  // The record persisted at every transition: revision, machine state, analysis counts.
+  nlohmann::json Record() const;
+  // Restores the machine state and analysis counts from a Record for the same revision.
+  Status Restore(const nlohmann::json& record);
+
+  // The route-table version name of a revision ("revision 7"), as BuildRouteTable names it.
+  static std::string VersionName(int64_t revision);
+
+ private:
+  rollout::RolloutDecision Step(rollout::RolloutInputs inputs, const router::RouterStats& stats);
+  void Judge(const router::RouterStats& stats, int64_t now_ms, bool step, bool background,
+             std::vector<rollout::RolloutEvent>* events);
+  rollout::Window NewWindow(const router::RouterStats& stats);
+  rollout::Window StableWindow(const router::RouterStats& stats);
+
+  std::string service_;
+  int64_t new_revision_;
+  rollout::RolloutPlan plan_;
+  AnalysisConfig analysis_;
+  rollout::RolloutState state_;
+  rollout::RolloutTargets last_targets_;
+  // The judged analysis in progress (for state_.analysis_id == step_run_id_).
+  uint64_t step_run_id_ = 0;
+  rollout::AnalysisRunState step_run_;
+  rollout::AnalysisRunState background_run_;
+  bool background_started_ = false;
+  int64_t next_judgement_ms_ = 0;  // end of the interval being measured; 0: none started
+  IntervalMeter meter_;
+  std::optional<rollout::Judgement> last_judgement_;
+};
+
+}  // namespace cairn::control

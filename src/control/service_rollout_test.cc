@@ -1,0 +1,126 @@
+#include "control/service_rollout.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+namespace cairn::control {
+namespace {
+
+using rollout::CanaryStep;
+using router::StatusClass;
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+// Adds `n` requests to an instance's cumulative counters, `failed` of them 5xx.
+void Serve(router::RouterStats* stats, const std::string& version, const std::string& instance,
+           int n, int failed, microseconds latency) {
+  router::BackendStats& b = stats->backends[{"web", version, instance}];
+  for (int i = 0; i < n; ++i) {
+    ++b.requests[static_cast<int>(i < failed ? StatusClass::k5xx : StatusClass::k2xx)];
+    b.latency.Record(latency);
+  }
+}
+
+rollout::RolloutPlan CanaryPlan() {
+  rollout::RolloutPlan plan;
+  plan.kind = rollout::StrategyKind::kCanary;
+  plan.replicas = 4;
+  plan.steps = {{CanaryStep::Kind::kWeight, 2000, milliseconds(0)},
+                {CanaryStep::Kind::kAnalysis, 0, milliseconds(0)}};
+  return plan;
+}
+
+AnalysisConfig Analysis() {
+  AnalysisConfig a;
+  a.criteria.min_success_rate = 0.99;
+  a.criteria.min_requests = 100;
+  a.step_limits.count = 2;
+  a.interval = milliseconds(1000);
+  return a;
+}
+
+bool Has(const rollout::RolloutDecision& d, const std::string& type) {
+  for (const auto& e : d.events) {
+    if (e.type == type) return true;
+  }
+  return false;
+}
+
+// Drives a rollout of revision 2 over revision 1, one second of traffic per tick.
+struct Drive {
+  explicit Drive(ServiceRollout r) : rollout(std::move(r)) {}
+  rollout::RolloutDecision Second(int canary_failed_per_200) {
+    Serve(&stats, "revision 2", "web-new", 200, canary_failed_per_200, microseconds(2000));
+    Serve(&stats, "revision 1", "web-old", 800, 0, microseconds(2000));
+    now += 1000;
+    return rollout.Tick(stats, 1, now);
+  }
+  ServiceRollout rollout;
+  router::RouterStats stats;
+  int64_t now = 1'700'000'000'000;
+};
+
+TEST(ServiceRolloutTest, ACanaryFailingFivePercentIsRolledBackByItsJudgedStep) {
+  Drive run(ServiceRollout::Start("web", 2, CanaryPlan(), Analysis(), 1'700'000'000'000));
+  rollout::RolloutDecision d = run.rollout.Tick(run.stats, 1, run.now);
+  ASSERT_EQ(d.targets.new_weight_bp, 2000u);
+  ASSERT_TRUE(d.targets.step_analysis);
+  bool aborted = false;
+  for (int i = 0; i < 5 && !aborted; ++i) {
+    d = run.Second(10);  // 5 % failures
+    aborted = run.rollout.state().phase == rollout::RolloutPhase::kAborted;
+  }
+  ASSERT_TRUE(aborted);
+  EXPECT_TRUE(Has(d, "rollout.verdict"));
+  EXPECT_TRUE(Has(d, "rollout.aborted"));
+  EXPECT_EQ(d.targets.new_weight_bp, 0u);
+  EXPECT_EQ(d.targets.new_replicas, 0);
+  EXPECT_NE(run.rollout.state().abort_reason.find("success rate 95"), std::string::npos)
+      << run.rollout.state().abort_reason;
+}
+
+TEST(ServiceRolloutTest, AGoodCanaryPassesItsJudgedStepAndIsPromoted) {
+  Drive run(ServiceRollout::Start("web", 2, CanaryPlan(), Analysis(), 1'700'000'000'000));
+  run.rollout.Tick(run.stats, 1, run.now);
+  for (int i = 0; i < 6 && run.rollout.state().step < 2; ++i) run.Second(0);
+  EXPECT_EQ(run.rollout.step_run().passed, 2);
+  ASSERT_EQ(run.rollout.state().step, 2u);  // the full promotion
+  rollout::RolloutDecision d = run.rollout.Tick(run.stats, 4, run.now + 1);
+  EXPECT_EQ(run.rollout.state().phase, rollout::RolloutPhase::kCompleted);
+  EXPECT_EQ(d.targets.new_weight_bp, 10000u);
+}
+
+TEST(ServiceRolloutTest, ARestoredRolloutKeepsItsStepWeightAndVerdictCounts) {
+  Drive run(ServiceRollout::Start("web", 2, CanaryPlan(), Analysis(), 1'700'000'000'000));
+  run.rollout.Tick(run.stats, 1, run.now);
+  run.Second(0);
+  run.Second(0);  // one passed interval
+  ASSERT_EQ(run.rollout.step_run().passed, 1);
+  nlohmann::json record = run.rollout.Record();
+
+  ServiceRollout restored("web", 2, CanaryPlan(), Analysis(), rollout::RolloutState{});
+  ASSERT_TRUE(restored.Restore(record).ok());
+  EXPECT_EQ(restored.state().step, 1u);
+  EXPECT_EQ(restored.state().weight_bp, 2000u);
+  EXPECT_EQ(restored.step_run().passed, 1);
+  // The first tick after the restart changes no traffic.
+  EXPECT_EQ(restored.Tick(run.stats, 0, run.now + 10).targets.new_weight_bp, 2000u);
+
+  ServiceRollout other("web", 3, CanaryPlan(), Analysis(), rollout::RolloutState{});
+  EXPECT_FALSE(other.Restore(record).ok());  // a record of another revision
+}
+
+TEST(ServiceRolloutTest, APersonsCommandAppliesAtOnceOrSaysWhy) {
+  Drive run(ServiceRollout::Start("web", 2, CanaryPlan(), Analysis(), 1'700'000'000'000));
+  run.rollout.Tick(run.stats, 1, run.now);
+  rollout::RolloutDecision d =
+      run.rollout.Command(rollout::RolloutCommand::kAbort, "alice", run.stats, 1, run.now);
+  EXPECT_TRUE(d.command_error.empty());
+  EXPECT_EQ(d.targets.new_weight_bp, 0u);
+  d = run.rollout.Command(rollout::RolloutCommand::kUndo, "alice", run.stats, 1, run.now);
+  EXPECT_FALSE(d.command_error.empty());
+}
+
+}  // namespace
+}  // namespace cairn::control
