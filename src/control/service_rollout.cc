@@ -28,19 +28,27 @@ std::string ServiceRollout::VersionName(int64_t revision) {
 }
 
 ServiceRollout::ServiceRollout(std::string service, int64_t new_revision, rollout::RolloutPlan plan,
-                               AnalysisConfig analysis, rollout::RolloutState state)
+                               AnalysisConfigs analyses, rollout::RolloutState state)
     : service_(std::move(service)),
       new_revision_(new_revision),
       plan_(std::move(plan)),
-      analysis_(std::move(analysis)),
+      analyses_(std::move(analyses)),
       state_(std::move(state)) {}
 
 ServiceRollout ServiceRollout::Start(std::string service, int64_t new_revision,
-                                     rollout::RolloutPlan plan, AnalysisConfig analysis,
+                                     rollout::RolloutPlan plan, AnalysisConfigs analyses,
                                      int64_t now_ms) {
   rollout::RolloutState state = rollout::StartRollout(plan, now_ms);
-  return ServiceRollout(std::move(service), new_revision, std::move(plan), std::move(analysis),
+  return ServiceRollout(std::move(service), new_revision, std::move(plan), std::move(analyses),
                         std::move(state));
+}
+
+const AnalysisConfig* ServiceRollout::StepConfig() const {
+  if (plan_.kind == rollout::StrategyKind::kBlueGreen) {
+    return analyses_.prepromotion ? &*analyses_.prepromotion : nullptr;
+  }
+  auto it = analyses_.steps.find(state_.step);
+  return it == analyses_.steps.end() ? nullptr : &it->second;
 }
 
 rollout::Window ServiceRollout::NewWindow(const router::RouterStats& stats) {
@@ -64,48 +72,52 @@ rollout::Window ServiceRollout::StableWindow(const router::RouterStats& stats) {
 
 void ServiceRollout::Judge(const router::RouterStats& stats, int64_t now_ms, bool step,
                            bool background, std::vector<rollout::RolloutEvent>* events) {
-  if (step && step_run_id_ != state_.analysis_id) {
+  const AnalysisConfig* step_config = step ? StepConfig() : nullptr;
+  const AnalysisConfig* background_config =
+      background && analyses_.background ? &*analyses_.background : nullptr;
+  if (step_config && step_run_id_ != state_.analysis_id) {
     step_run_ = {};
     step_run_id_ = state_.analysis_id;
     next_judgement_ms_ = 0;  // a fresh run measures a fresh interval
   }
-  if (background && !background_started_) {
+  if (background_config && !background_started_) {
     background_started_ = true;
     background_run_ = {};
   }
-  if (!step && !background) {
+  if (!step_config && !background_config) {
     next_judgement_ms_ = 0;
     return;
   }
+  // One cadence for both: the judged step's when there is one.
+  Duration interval = (step_config ? step_config : background_config)->interval;
   if (next_judgement_ms_ == 0) {
     // Start an interval: the windows taken now only set the meter's starting point.
     NewWindow(stats);
     StableWindow(stats);
-    next_judgement_ms_ = now_ms + analysis_.interval.count();
+    next_judgement_ms_ = now_ms + interval.count();
     return;
   }
   if (now_ms < next_judgement_ms_) return;
   rollout::Window fresh = NewWindow(stats);
   rollout::Window stable = StableWindow(stats);
-  next_judgement_ms_ = now_ms + analysis_.interval.count();
-  rollout::Judgement j = rollout::Judge(analysis_.criteria, fresh, stable);
-  std::string counts;
-  if (step && step_run_.outcome == rollout::AnalysisOutcome::kRunning) {
-    rollout::RecordJudgement(analysis_.step_limits, j, &step_run_);
-    counts = "analysis " + std::to_string(step_run_.passed) + " passed, " +
-             std::to_string(step_run_.failed) + " failed, " +
-             std::to_string(step_run_.inconclusive) + " inconclusive";
+  next_judgement_ms_ = now_ms + interval.count();
+  auto record = [&](const AnalysisConfig& config, rollout::AnalysisRunState* run,
+                    const char* name) {
+    if (run->outcome != rollout::AnalysisOutcome::kRunning) return;
+    rollout::Judgement j = rollout::Judge(config.criteria, fresh, stable);
+    rollout::RecordJudgement(config.limits, j, run);
+    events->push_back({"rollout.verdict",
+                       std::string(name) + ": " + j.Summary() + " (" + std::to_string(run->passed) +
+                           " passed, " + std::to_string(run->failed) + " failed, " +
+                           std::to_string(run->inconclusive) + " inconclusive)"});
+    last_judgement_ = std::move(j);
+  };
+  if (step_config) {
+    record(*step_config, &step_run_,
+           plan_.kind == rollout::StrategyKind::kBlueGreen ? "pre-promotion analysis"
+                                                           : "step analysis");
   }
-  if (background && background_run_.outcome == rollout::AnalysisOutcome::kRunning) {
-    rollout::RecordJudgement(analysis_.background_limits, j, &background_run_);
-    if (counts.empty()) {
-      counts = "background analysis " + std::to_string(background_run_.passed) + " passed, " +
-               std::to_string(background_run_.failed) + " failed, " +
-               std::to_string(background_run_.inconclusive) + " inconclusive";
-    }
-  }
-  events->push_back({"rollout.verdict", j.Summary() + " (" + counts + ")"});
-  last_judgement_ = std::move(j);
+  if (background_config) record(*background_config, &background_run_, "background analysis");
 }
 
 rollout::RolloutDecision ServiceRollout::Step(rollout::RolloutInputs in,

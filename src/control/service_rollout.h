@@ -12,6 +12,7 @@
 // traffic) against the stable version's window over the same interval.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -29,19 +30,26 @@ namespace cairn::control {
 
 struct AnalysisConfig {
   rollout::AnalysisCriteria criteria;
-  rollout::AnalysisLimits step_limits;        // a judged step / pre-promotion analysis
-  rollout::AnalysisLimits background_limits;  // count 0: runs until the rollout ends
+  rollout::AnalysisLimits limits;  // a background analysis has count 0: it runs to the end
   Duration interval{5000};
+};
+
+// The analyses a rollout's plan names: per judged canary step (by step index), the canary's
+// background analysis, a blue-green's pre-promotion analysis.
+struct AnalysisConfigs {
+  std::map<size_t, AnalysisConfig> steps;
+  std::optional<AnalysisConfig> background;
+  std::optional<AnalysisConfig> prepromotion;
 };
 
 class ServiceRollout {
  public:
   ServiceRollout(std::string service, int64_t new_revision, rollout::RolloutPlan plan,
-                 AnalysisConfig analysis, rollout::RolloutState state);
+                 AnalysisConfigs analyses, rollout::RolloutState state);
 
   // A rollout starting now.
   static ServiceRollout Start(std::string service, int64_t new_revision, rollout::RolloutPlan plan,
-                              AnalysisConfig analysis, int64_t now_ms);
+                              AnalysisConfigs analyses, int64_t now_ms);
 
   // One controller tick: judge a due analysis interval, then advance the machine.
   rollout::RolloutDecision Tick(const router::RouterStats& stats, int new_healthy, int64_t now_ms);
@@ -71,13 +79,15 @@ class ServiceRollout {
   rollout::RolloutDecision Step(rollout::RolloutInputs inputs, const router::RouterStats& stats);
   void Judge(const router::RouterStats& stats, int64_t now_ms, bool step, bool background,
              std::vector<rollout::RolloutEvent>* events);
+  // The judged analysis the machine's current step names, or null.
+  const AnalysisConfig* StepConfig() const;
   rollout::Window NewWindow(const router::RouterStats& stats);
   rollout::Window StableWindow(const router::RouterStats& stats);
 
   std::string service_;
   int64_t new_revision_;
   rollout::RolloutPlan plan_;
-  AnalysisConfig analysis_;
+  AnalysisConfigs analyses_;
   rollout::RolloutState state_;
   rollout::RolloutTargets last_targets_;
   // The judged analysis in progress (for state_.analysis_id == step_run_id_).

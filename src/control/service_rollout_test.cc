@@ -31,13 +31,15 @@ rollout::RolloutPlan CanaryPlan() {
   return plan;
 }
 
-AnalysisConfig Analysis() {
+AnalysisConfigs Analysis() {
   AnalysisConfig a;
   a.criteria.min_success_rate = 0.99;
   a.criteria.min_requests = 100;
-  a.step_limits.count = 2;
+  a.limits.count = 2;
   a.interval = milliseconds(1000);
-  return a;
+  AnalysisConfigs configs;
+  configs.steps[1] = a;  // the judged step
+  return configs;
 }
 
 bool Has(const rollout::RolloutDecision& d, const std::string& type) {
@@ -109,6 +111,30 @@ TEST(ServiceRolloutTest, ARestoredRolloutKeepsItsStepWeightAndVerdictCounts) {
 
   ServiceRollout other("web", 3, CanaryPlan(), Analysis(), rollout::RolloutState{});
   EXPECT_FALSE(other.Restore(record).ok());  // a record of another revision
+}
+
+TEST(ServiceRolloutTest, ACanaryThreeTimesSlowerIsRolledBackByTheBaselineComparison) {
+  rollout::RolloutPlan plan = CanaryPlan();
+  plan.steps = {{CanaryStep::Kind::kWeight, 2000, milliseconds(0)},
+                {CanaryStep::Kind::kManualPause, 0, milliseconds(0)}};
+  plan.background_analysis = true;
+  AnalysisConfigs configs;
+  AnalysisConfig background;
+  background.criteria.max_p99 = milliseconds(10'000);  // loose: only the comparison can fail
+  background.criteria.compare_baseline = true;
+  background.interval = milliseconds(1000);
+  configs.background = background;
+  Drive run(ServiceRollout::Start("web", 2, plan, configs, 1'700'000'000'000));
+  run.rollout.Tick(run.stats, 1, run.now);
+  for (int i = 0; i < 4 && run.rollout.state().phase != rollout::RolloutPhase::kAborted; ++i) {
+    Serve(&run.stats, "revision 2", "web-new", 200, 0, microseconds(6000 + 40 * i));
+    Serve(&run.stats, "revision 1", "web-old", 800, 0, microseconds(2000 + 10 * i));
+    run.now += 1000;
+    run.rollout.Tick(run.stats, 1, run.now);
+  }
+  EXPECT_EQ(run.rollout.state().phase, rollout::RolloutPhase::kAborted);
+  EXPECT_NE(run.rollout.state().abort_reason.find("slower than baseline"), std::string::npos)
+      << run.rollout.state().abort_reason;
 }
 
 TEST(ServiceRolloutTest, APersonsCommandAppliesAtOnceOrSaysWhy) {
