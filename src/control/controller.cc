@@ -110,6 +110,15 @@ Status Controller::ValidateRunnable(const spec::EnvironmentSpec& spec) const {
       problems += "services." + name + ".command: \"" + svc.command +
                   "\" is not an executable file, nor found in the cairn server's PATH\n";
     }
+    // The file format knows canary and blue_green; the controller only rolls. Refuse rather
+    // than replace such a service with a rolling replace it did not ask for. (Remove when the
+    // rollout engine runs them.)
+    if (svc.strategy != spec::StrategyKind::kRolling) {
+      const char* kind = svc.strategy == spec::StrategyKind::kCanary ? "canary" : "blue_green";
+      problems += "services." + name + ".strategy." + kind + ": the " + kind +
+                  " strategy is not yet supported by this cairn server (only rolling runs "
+                  "today); remove the strategy block or use rolling\n";
+    }
   }
   if (problems.empty()) return OkStatus();
   problems.pop_back();

@@ -73,6 +73,23 @@ TEST(SchemaConsistencyTest, FieldNamesMatchTheParser) {
             AllowedByParser(std::string(kService) + "    strategy: {x: {}}\n"));
   EXPECT_EQ(Keys(service["strategy"]["properties"]["rolling"]["properties"]),
             AllowedByParser(std::string(kService) + "    strategy: {rolling: {x: 1}}\n"));
+  const nlohmann::json& strategies = service["strategy"]["properties"];
+  const std::string canary = std::string(kService) +
+                             "    ports: {http: {listen: 80}}\n"
+                             "    strategy:\n      canary:\n        steps: [{weight: 5}]\n";
+  EXPECT_EQ(Keys(strategies["canary"]["properties"]), AllowedByParser(canary + "        x: 1\n"));
+  EXPECT_EQ(Keys(defs["canaryStep"]["properties"]),
+            AllowedByParser(std::string(kService) +
+                            "    ports: {http: {listen: 80}}\n"
+                            "    strategy: {canary: {steps: [{weight: 5}, {x: 1}]}}\n"));
+  EXPECT_EQ(Keys(defs["analysis"]["properties"]),
+            AllowedByParser(canary + "        analysis: {success_rate: '>= 1%', x: 1}\n"));
+  EXPECT_EQ(Keys(defs["prometheusCheck"]["properties"]),
+            AllowedByParser(canary + "        analysis: {prometheus: [{name: a, query: q, "
+                                     "condition: '< 1', x: 1}]}\n"));
+  EXPECT_EQ(Keys(strategies["blue_green"]["properties"]),
+            AllowedByParser(std::string(kService) + "    ports: {http: {listen: 80}}\n"
+                                                    "    strategy: {blue_green: {x: 1}}\n"));
   EXPECT_EQ(Keys(defs["httpProbe"]["properties"]),
             AllowedByParser(std::string(kService) + "    health: {http: {x: 1}}\n"));
   EXPECT_EQ(Keys(defs["tcpProbe"]["properties"]),

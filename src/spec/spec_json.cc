@@ -5,12 +5,24 @@
 #include <charconv>
 
 #include "core/sha256.h"
+#include "spec/json_internal.h"
 #include "spec/spec.h"
+#include "spec/threshold.h"
 
 namespace cairn::spec {
+
+namespace json_internal {
+
+json CountOrPercentToJson(const CountOrPercent& value) {
+  if (value.is_percent) return FormatNumber(value.percent) + "%";
+  return value.count;
+}
+
+}  // namespace json_internal
+
 namespace {
 
-using nlohmann::json;
+using namespace json_internal;
 
 const char* ProtocolName(Protocol protocol) { return protocol == Protocol::kTcp ? "tcp" : "http"; }
 
@@ -28,18 +40,6 @@ const char* HealthKindName(HealthKind kind) {
   return "none";
 }
 
-// Shortest text that reads back as the same double: 25 -> "25", 12.5 -> "12.5".
-std::string FormatNumber(double value) {
-  char buffer[64];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  return ec == std::errc() ? std::string(buffer, end) : std::to_string(value);
-}
-
-json CountOrPercentToJson(const CountOrPercent& value) {
-  if (value.is_percent) return FormatNumber(value.percent) + "%";
-  return value.count;
-}
-
 json HealthToJson(const HealthSpec& health) {
   return json{{"kind", HealthKindName(health.kind)},
               {"path", health.http_path},
@@ -50,95 +50,6 @@ json HealthToJson(const HealthSpec& health) {
               {"unhealthy_after", health.unhealthy_after},
               {"start_grace", FormatDuration(health.start_grace)}};
 }
-
-// ---- Reading back ----
-//
-// A problem deep in the tree unwinds to FromJson as a JsonShapeError, which turns it into an
-// Error value; the exception never leaves this file.
-
-struct JsonShapeError {
-  std::string path;
-  std::string message;
-};
-
-[[noreturn]] void Fail(const std::string& path, const std::string& message) {
-  throw JsonShapeError{path, message};
-}
-
-std::string Join(const std::string& parent, const std::string& key) {
-  return parent.empty() ? key : parent + "." + key;
-}
-
-// An object's fields: a missing one keeps its default (a stored spec from before a field
-// existed still reads); an unknown one is an error (it would be lost silently).
-class ObjectIn {
- public:
-  ObjectIn(const json& object, std::string path, std::vector<std::string> known)
-      : object_(object), path_(std::move(path)) {
-    if (!object_.is_object()) Fail(path_, "expected an object, found " + object_.dump());
-    for (const auto& [key, value] : object_.items()) {
-      if (std::find(known.begin(), known.end(), key) == known.end()) {
-        Fail(Join(path_, key), "unknown field");
-      }
-    }
-  }
-
-  const json* Find(const std::string& key) const {
-    auto it = object_.find(key);
-    return it == object_.end() ? nullptr : &*it;
-  }
-  std::string PathOf(const std::string& key) const { return Join(path_, key); }
-
-  void String(const std::string& key, std::string* out) const {
-    if (const json* value = Find(key)) {
-      if (!value->is_string()) Fail(PathOf(key), "expected a string, found " + value->dump());
-      *out = value->get<std::string>();
-    }
-  }
-  void Int(const std::string& key, int* out) const {
-    if (const json* value = Find(key)) {
-      if (!value->is_number_integer()) {
-        Fail(PathOf(key), "expected an integer, found " + value->dump());
-      }
-      *out = value->get<int>();
-    }
-  }
-  void DurationValue(const std::string& key, Duration* out) const {
-    std::string text;
-    String(key, &text);
-    if (text.empty()) return;
-    Result<Duration> parsed = ParseDuration(text);
-    if (!parsed.ok()) Fail(PathOf(key), parsed.error().message);
-    *out = *parsed;
-  }
-  void StringList(const std::string& key, std::vector<std::string>* out) const {
-    const json* value = Find(key);
-    if (value == nullptr) return;
-    if (!value->is_array()) Fail(PathOf(key), "expected an array, found " + value->dump());
-    out->clear();
-    for (const json& item : *value) {
-      if (!item.is_string()) Fail(PathOf(key), "expected strings, found " + item.dump());
-      out->push_back(item.get<std::string>());
-    }
-  }
-  void CountOrPercentValue(const std::string& key, CountOrPercent* out) const {
-    const json* value = Find(key);
-    if (value == nullptr) return;
-    if (value->is_number_unsigned() || value->is_number_integer()) {
-      *out = CountOrPercent{false, value->get<int>(), 0};
-    } else if (value->is_string()) {
-      Result<double> percent = ParsePercent(value->get<std::string>());
-      if (!percent.ok()) Fail(PathOf(key), percent.error().message);
-      *out = CountOrPercent{true, 0, *percent};
-    } else {
-      Fail(PathOf(key), "expected a count or a percentage, found " + value->dump());
-    }
-  }
-
- private:
-  const json& object_;
-  std::string path_;
-};
 
 HealthSpec HealthFromJson(const json& json_health, const std::string& path) {
   ObjectIn in(json_health, path,
@@ -222,14 +133,7 @@ ServiceSpec ServiceFromJson(const json& json_service, const std::string& name,
     }
   }
   if (const json* strategy = in.Find("strategy")) {
-    ObjectIn strategy_in(*strategy, in.PathOf("strategy"), {"rolling"});
-    if (const json* rolling = strategy_in.Find("rolling")) {
-      ObjectIn rolling_in(*rolling, strategy_in.PathOf("rolling"),
-                          {"max_surge", "max_unavailable", "progress_deadline"});
-      rolling_in.CountOrPercentValue("max_surge", &service.rolling.max_surge);
-      rolling_in.CountOrPercentValue("max_unavailable", &service.rolling.max_unavailable);
-      rolling_in.DurationValue("progress_deadline", &service.rolling.progress_deadline);
-    }
+    StrategyFromJson(*strategy, in.PathOf("strategy"), &service);
   }
   in.DurationValue("stop_timeout", &service.stop_timeout);
   return service;
@@ -245,9 +149,6 @@ json ServiceToJson(const ServiceSpec& service) {
   json resources = {{"memory", nullptr}, {"cpu", nullptr}};
   if (service.resources.memory_bytes) resources["memory"] = *service.resources.memory_bytes;
   if (service.resources.cpu) resources["cpu"] = *service.resources.cpu;
-  json rolling = {{"max_surge", CountOrPercentToJson(service.rolling.max_surge)},
-                  {"max_unavailable", CountOrPercentToJson(service.rolling.max_unavailable)},
-                  {"progress_deadline", FormatDuration(service.rolling.progress_deadline)}};
   return json{{"name", service.name},
               {"image", service.image},
               {"command", service.command},
@@ -258,7 +159,7 @@ json ServiceToJson(const ServiceSpec& service) {
               {"ports", std::move(ports)},
               {"health", HealthToJson(service.health)},
               {"resources", std::move(resources)},
-              {"strategy", {{"rolling", std::move(rolling)}}},
+              {"strategy", StrategyToJson(service)},
               {"stop_timeout", FormatDuration(service.stop_timeout)}};
 }
 
@@ -294,6 +195,11 @@ std::string SpecHash(const EnvironmentSpec& spec) { return Sha256Hex(CanonicalJs
 std::string ServiceTemplateHash(const ServiceSpec& service) {
   json template_json = ServiceToJson(service);
   template_json.erase("replicas");
+  // The strategy is not part of what runs (see spec.h). Its slot keeps the value every
+  // default service wrote before this rule, frozen here rather than computed from
+  // RollingSpec{}, so a future change of the rolling defaults cannot move stored hashes.
+  template_json["strategy"] = {
+      {"rolling", {{"max_surge", 1}, {"max_unavailable", 0}, {"progress_deadline", "5m"}}}};
   return Sha256Hex(template_json.dump());
 }
 

@@ -151,6 +151,121 @@ TEST(SpecJsonTest, EnvChangeAltersTemplateHash) {
   EXPECT_NE(ServiceTemplateHash(a.services.at("web")), ServiceTemplateHash(b.services.at("web")));
 }
 
+constexpr const char* kStrategies = R"yaml(environment: demo
+services:
+  web:
+    command: run
+    ports: { http: { listen: 8080 } }
+    strategy:
+      canary:
+        steps:
+          - weight: 0.5
+          - pause: 30s
+          - weight: 25
+          - analysis: { count: 5, latency_p99: "< 100ms" }
+          - pause: {}
+        cohort: header:X-User-Id
+        replicas: 2
+        analysis:
+          success_rate: ">= 99.5%"
+          latency_p99: "<= 250ms"
+          baseline: compare
+          prometheus:
+            - { name: db_errors, query: "sum(rate(db_errors_total[1m]))", condition: "<= 0.5" }
+  api:
+    command: run
+    ports: { http: { listen: 8090 } }
+    strategy:
+      blue_green: { preview: { http: 8091 }, auto_promote: 10m, scale_down_delay: 1m }
+  worker:
+    command: run
+    ports: { http: { listen: 8095 } }
+    strategy: { blue_green: { auto_promote: true } }
+)yaml";
+
+TEST(SpecJsonTest, StrategyShapeWritesOnlyTheStrategyInUse) {
+  nlohmann::json json = ToJson(Parse(kStrategies));
+  const nlohmann::json& canary = json["services"]["web"]["strategy"];
+  ASSERT_EQ(canary.size(), 1u);
+  EXPECT_EQ(canary["canary"]["steps"],
+            nlohmann::json::parse(R"json([{"weight":0.5},{"pause":"30s"},{"weight":25},
+                {"analysis":{"baseline":"compare","count":5,"failure_limit":0,
+                 "inconclusive_limit":3,"interval":"5s","latency_p50":null,"latency_p90":null,
+                 "latency_p95":null,"latency_p99":"< 100ms","min_requests":50,
+                 "prometheus":[{"address":"http://127.0.0.1:9090","condition":"<= 0.5",
+                                "name":"db_errors","query":"sum(rate(db_errors_total[1m]))"}],
+                 "success_rate":">= 99.5%"}},
+                {"pause":{}}])json"));
+  EXPECT_EQ(canary["canary"]["cohort"], "header:x-user-id");
+  EXPECT_EQ(canary["canary"]["replicas"], 2);
+  EXPECT_EQ(canary["canary"]["analysis"]["latency_p99"], "<= 250ms");
+  EXPECT_EQ(canary["canary"]["progress_deadline"], "5m");
+  EXPECT_EQ(json["services"]["api"]["strategy"],
+            nlohmann::json::parse(R"({"blue_green":{"analysis":null,"auto_promote":"10m",
+                "preview":{"http":8091},"progress_deadline":"5m","scale_down_delay":"1m"}})"));
+  EXPECT_EQ(json["services"]["worker"]["strategy"]["blue_green"]["auto_promote"], true);
+  EXPECT_EQ(json["services"]["worker"]["strategy"]["blue_green"]["preview"],
+            nlohmann::json::object());
+}
+
+TEST(SpecJsonTest, StrategyRoundTripIsExact) {
+  EnvironmentSpec spec = Parse(kStrategies);
+  Result<EnvironmentSpec> back = FromJson(nlohmann::json::parse(CanonicalJson(spec)));
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_EQ(CanonicalJson(*back), CanonicalJson(spec));
+  for (const auto& [name, service] : spec.services) {
+    const ServiceSpec& read = back->services.at(name);
+    EXPECT_EQ(read.strategy, service.strategy) << name;
+    EXPECT_EQ(read.canary, service.canary) << name;
+    EXPECT_EQ(read.blue_green, service.blue_green) << name;
+  }
+}
+
+TEST(SpecJsonTest, FromJsonRefusesTwoStrategies) {
+  nlohmann::json json = ToJson(Parse(kStrategies));
+  json["services"]["web"]["strategy"]["rolling"] = nlohmann::json::object();
+  Result<EnvironmentSpec> bad = FromJson(json);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().context, "services.web.strategy");
+  json = ToJson(Parse(kStrategies));
+  json["services"]["web"]["strategy"]["canary"]["steps"][1]["pause"] = "soon";
+  bad = FromJson(json);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().context, "services.web.strategy.canary.steps[1].pause");
+}
+
+// Hashes computed by cairn before canary and blue_green existed (commit 25ada8a). Stored
+// revisions and instance records carry them: they must never move.
+TEST(SpecJsonTest, HashesOfSpecsWrittenBeforeStrategiesAreUnchanged) {
+  EnvironmentSpec plain = Parse("environment: demo\nservices:\n  web:\n    command: run\n");
+  EXPECT_EQ(SpecHash(plain), "bea68f75370eafb4d29ac670987f28c72e6dfd55218199b80829a88ff170037e");
+  EXPECT_EQ(ServiceTemplateHash(plain.services.at("web")),
+            "33a478c0fe680dc83b189064ad9900d7e954ae9e1f5cac915207ce3404fefc16");
+  EnvironmentSpec rolling = Parse(
+      "environment: demo\nservices:\n  web:\n    command: run\n    replicas: 3\n"
+      "    ports: { http: { listen: 8080 } }\n"
+      "    strategy: { rolling: { max_surge: 25%, max_unavailable: 1, progress_deadline: 90s } "
+      "}\n");
+  EXPECT_EQ(SpecHash(rolling), "2f5276d57e9ca47c360d87169ea0420f42eea33401ebbee318edef84c8f6df1d");
+}
+
+TEST(SpecJsonTest, StrategyChangeKeepsTemplateHash) {
+  const std::string head =
+      "environment: demo\nservices:\n  web:\n    command: run\n"
+      "    ports: { http: { listen: 8080 } }\n";
+  EnvironmentSpec plain = Parse(head);
+  EnvironmentSpec rolling = Parse(head + "    strategy: { rolling: { max_surge: 3 } }\n");
+  EnvironmentSpec canary = Parse(head + "    strategy: { canary: { steps: [{weight: 5}] } }\n");
+  EnvironmentSpec canary2 = Parse(head + "    strategy: { canary: { steps: [{weight: 9}] } }\n");
+  EnvironmentSpec blue_green = Parse(head + "    strategy: { blue_green: {} }\n");
+  std::string hash = ServiceTemplateHash(plain.services.at("web"));
+  for (const EnvironmentSpec* other : {&rolling, &canary, &canary2, &blue_green}) {
+    EXPECT_EQ(ServiceTemplateHash(other->services.at("web")), hash);
+    EXPECT_NE(SpecHash(*other), SpecHash(plain));  // still a new revision
+  }
+  EXPECT_NE(SpecHash(canary), SpecHash(canary2));
+}
+
 TEST(SpecJsonTest, ServiceJsonWritesEveryField) {
   nlohmann::json json = ServiceToJson(ServiceSpec{});
   for (const char* key : {"name", "image", "command", "args", "workdir", "env", "replicas", "ports",

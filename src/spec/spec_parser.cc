@@ -26,13 +26,6 @@ constexpr const char* kNameRule =
     "must start with a lower-case letter and contain only a-z, 0-9, '_' and '-' (at most 63 "
     "characters)";
 
-// Where each router listen port was first claimed, to report duplicates across services.
-struct ListenClaim {
-  std::string path;
-  int line = 0;
-};
-using ListenClaims = std::map<int, ListenClaim>;
-
 bool IsEnvName(const std::string& name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
@@ -82,13 +75,7 @@ void ParsePort(YamlReader& reader, const Field& port_field, ListenClaims* claims
       auto listen = reader.Int(field, 1, 65535);
       if (!listen) continue;
       port->listen = *listen;
-      auto [claim, inserted] =
-          claims->emplace(*listen, ListenClaim{port_field.path, field.ValueMark().line + 1});
-      if (!inserted) {
-        reader.Fail(field, "listen port " + std::to_string(*listen) + " is already used by " +
-                               claim->second.path + " (line " + std::to_string(claim->second.line) +
-                               ")");
-      }
+      ClaimListenPort(reader, field, port_field.path, *listen, claims);
     } else if (field.key == "protocol") {
       auto protocol = reader.String(field);
       if (!protocol) continue;
@@ -152,6 +139,7 @@ ServiceSpec ParseService(YamlReader& reader, const Field& service_field, ListenC
   }
   if (!reader.ExpectMap(service_field)) return service;
   std::optional<Field> command_field, image_field, args_field;
+  StrategyFields strategy_fields;
   for (const Field& field :
        reader.KnownFields(service_field.value, service_field.path, kServiceFields)) {
     if (field.key == "command" || field.key == "image") {
@@ -193,11 +181,12 @@ ServiceSpec ParseService(YamlReader& reader, const Field& service_field, ListenC
     } else if (field.key == "resources") {
       ParseResources(reader, field, &service.resources);
     } else if (field.key == "strategy") {
-      ParseStrategy(reader, field, &service.rolling);
+      strategy_fields = ParseStrategy(reader, field, &service);
     } else if (field.key == "stop_timeout") {
       if (auto timeout = reader.DurationValue(field, Duration(0))) service.stop_timeout = *timeout;
     }
   }
+  CheckStrategyAgainstPorts(reader, strategy_fields, service, claims);
   if (!command_field && !image_field) {
     reader.Fail(service_field.KeyMark(), service_field.path, "one of command or image is required");
   }
@@ -258,6 +247,17 @@ bool IsName(const std::string& name) {
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
   });
+}
+
+void ClaimListenPort(YamlReader& reader, const Field& field, const std::string& owner_path,
+                     int port, ListenClaims* claims) {
+  auto [claim, inserted] =
+      claims->emplace(port, ListenClaim{owner_path, field.ValueMark().line + 1});
+  if (!inserted) {
+    reader.Fail(field, "listen port " + std::to_string(port) + " is already used by " +
+                           claim->second.path + " (line " + std::to_string(claim->second.line) +
+                           ")");
+  }
 }
 
 ParseOutcome ParseSpec(const std::string& yaml_text, const std::string& file) {

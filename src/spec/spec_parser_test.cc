@@ -299,9 +299,9 @@ TEST(ParseSpecTest, ExecProbeNeedsCommand) {
 
 TEST(ParseSpecTest, UnknownStrategyNamesAllowedOnes) {
   EXPECT_THAT(Errors("environment: demo\nservices:\n  web:\n    command: run\n    strategy:\n"
-                     "      canary: {}\n"),
-              ElementsAre("6:7: services.web.strategy.canary: unknown strategy \"canary\" in "
-                          "services.web.strategy; allowed: rolling"));
+                     "      recreate: {}\n"),
+              ElementsAre("6:7: services.web.strategy.recreate: unknown strategy \"recreate\" in "
+                          "services.web.strategy; allowed: rolling, canary, blue_green"));
 }
 
 TEST(ParseSpecTest, RollingBoundsCannotBothBeZero) {
