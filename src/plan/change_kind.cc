@@ -8,6 +8,8 @@ const char* ChangeKindName(ChangeKind kind) {
       return "create";
     case ChangeKind::kReplace:
       return "replace";
+    case ChangeKind::kUpdate:
+      return "update";
     case ChangeKind::kDestroy:
       return "destroy";
     case ChangeKind::kScale:

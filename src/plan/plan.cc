@@ -1,8 +1,10 @@
 // ComputePlan: the decision of what an apply does, service by service. Pure.
 //
-// A service's identity is its name. Its template is its canonical JSON without `replicas`:
-// the same template with another count is a scale (instances are added or stopped, none
-// replaced); any other difference is a replace, since running instances are never mutated.
+// A service's identity is its name. Its template is spec::ServiceTemplateHash: its canonical
+// JSON without `replicas` and the strategy. The same template with another count is a scale
+// (instances are added or stopped, none replaced); another strategy is an update (settings
+// only, none replaced); any other difference is a replace, since running instances are never
+// mutated.
 #include "plan/plan.h"
 
 #include <set>
@@ -23,16 +25,22 @@ ServiceChange CompareService(const spec::ServiceSpec& old_service,
     change.kind = ChangeKind::kNoChange;
     return change;
   }
-  nlohmann::json old_template = old_json;
-  nlohmann::json new_template = new_json;
-  old_template.erase("replicas");
-  new_template.erase("replicas");
-  if (old_template == new_template) {
-    change.kind = ChangeKind::kScale;
-    return change;
+  // What instances run from: the same rule the controller uses to decide what to replace.
+  if (spec::ServiceTemplateHash(old_service) != spec::ServiceTemplateHash(new_service)) {
+    change.kind = ChangeKind::kReplace;
+  } else {
+    nlohmann::json old_rest = old_json;
+    nlohmann::json new_rest = new_json;
+    old_rest.erase("replicas");
+    new_rest.erase("replicas");
+    if (old_rest == new_rest) {
+      change.kind = ChangeKind::kScale;
+      return change;
+    }
+    // Only the strategy (and maybe replicas) changed: no instance is replaced.
+    change.kind = ChangeKind::kUpdate;
   }
-  change.kind = ChangeKind::kReplace;
-  // Diffing the whole documents lists the template fields and, when it also changed,
+  // Diffing the whole documents lists the changed fields and, when it also changed,
   // "replicas" among them, in path order.
   change.fields = DiffJson(old_json, new_json);
   return change;

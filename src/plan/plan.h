@@ -1,5 +1,7 @@
 // Plan: what applying a proposed spec would change, service by service. Pure: no I/O.
-// A running instance is never mutated: any change to a service's template is a replace.
+// A running instance is never mutated: any change to a service's template is a replace. A
+// change of the strategy alone (how the next replace rolls out) is an update: the service's
+// settings change, no instance does.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -10,7 +12,7 @@
 
 namespace cairn::plan {
 
-enum class ChangeKind { kCreate, kReplace, kDestroy, kScale, kNoChange };
+enum class ChangeKind { kCreate, kReplace, kUpdate, kDestroy, kScale, kNoChange };
 
 const char* ChangeKindName(ChangeKind kind);  // "create", "replace", ...
 
@@ -26,7 +28,7 @@ struct ServiceChange {
   ChangeKind kind = ChangeKind::kNoChange;
   int old_replicas = 0;
   int new_replicas = 0;
-  std::vector<FieldChange> fields;  // empty for create / destroy / no change
+  std::vector<FieldChange> fields;  // replace and update only
 };
 
 struct Plan {
@@ -43,8 +45,8 @@ Plan ComputePlan(const spec::EnvironmentSpec* current, const spec::EnvironmentSp
 // Field-level difference of two JSON documents, leaves only, sorted by path.
 std::vector<FieldChange> DiffJson(const nlohmann::json& old_doc, const nlohmann::json& new_doc);
 
-// Terraform/nomad style: "+ create", "-/+ replace" with "~ field: old -> new", "- destroy",
-// "~ scale 3 -> 5"; a summary line. ANSI colour when `color`.
+// Terraform/nomad style: "+ create", "-/+ replace" and "~ update" with "~ field: old -> new",
+// "- destroy", "~ scale 3 -> 5"; a summary line. ANSI colour when `color`.
 std::string RenderPlanText(const Plan& plan, bool color);
 nlohmann::json PlanToJson(const Plan& plan);
 // FieldChange list rendered as "  ~ path: old -> new" lines (used by `cairn diff`).

@@ -47,6 +47,7 @@ std::string Replicas(int n) { return std::to_string(n) + (n == 1 ? " replica" : 
 struct Counts {
   int create = 0;
   int replace = 0;
+  int update = 0;
   int scale = 0;
   int destroy = 0;
 };
@@ -60,6 +61,9 @@ Counts CountChanges(const Plan& plan) {
         break;
       case ChangeKind::kReplace:
         ++counts.replace;
+        break;
+      case ChangeKind::kUpdate:
+        ++counts.update;
         break;
       case ChangeKind::kScale:
         ++counts.scale;
@@ -82,6 +86,10 @@ std::string ServiceLines(const ServiceChange& change, bool color) {
     case ChangeKind::kReplace:
       return "  " + Paint("-/+ replace", kYellow, color) + "  " + change.service + " (" +
              Replicas(change.new_replicas) + ")\n" + FieldLines(change.fields, "      ", color);
+    case ChangeKind::kUpdate:
+      return "  " + Paint("~ update", kYellow, color) + "  " + change.service + " (" +
+             Replicas(change.new_replicas) + ", no instance replaced)\n" +
+             FieldLines(change.fields, "      ", color);
     case ChangeKind::kScale:
       return "  " + Paint("~ scale", kYellow, color) + "  " + change.service + " " +
              std::to_string(change.old_replicas) + " -> " + std::to_string(change.new_replicas) +
@@ -106,16 +114,17 @@ std::string RenderPlanText(const Plan& plan, bool color) {
   std::string out = "cairn will perform the following actions:\n\n";
   // Grouped by action in the summary's order, by name within a group (plan order), so every
   // destroy sits together at the end where an operator looks for it.
-  for (ChangeKind kind :
-       {ChangeKind::kCreate, ChangeKind::kReplace, ChangeKind::kScale, ChangeKind::kDestroy}) {
+  for (ChangeKind kind : {ChangeKind::kCreate, ChangeKind::kReplace, ChangeKind::kUpdate,
+                          ChangeKind::kScale, ChangeKind::kDestroy}) {
     for (const ServiceChange& change : plan.services) {
       if (change.kind == kind) out += ServiceLines(change, color);
     }
   }
   Counts counts = CountChanges(plan);
   out += "\nPlan: " + std::to_string(counts.create) + " to create, " +
-         std::to_string(counts.replace) + " to replace, " + std::to_string(counts.scale) +
-         " to scale, " + std::to_string(counts.destroy) + " to destroy.\n";
+         std::to_string(counts.replace) + " to replace, " + std::to_string(counts.update) +
+         " to update, " + std::to_string(counts.scale) + " to scale, " +
+         std::to_string(counts.destroy) + " to destroy.\n";
   return out;
 }
 
@@ -143,6 +152,7 @@ json PlanToJson(const Plan& plan) {
           {"changes",
            {{"create", counts.create},
             {"replace", counts.replace},
+            {"update", counts.update},
             {"scale", counts.scale},
             {"destroy", counts.destroy}}},
           {"services", std::move(services)}};

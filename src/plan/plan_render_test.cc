@@ -22,6 +22,11 @@ Plan SamplePlan() {
                             {"env.LOG_LEVEL", json("info"), json("debug")},
                             {"env.NEW", std::nullopt, json("x")}}});
   plan.services.push_back({"worker", ChangeKind::kScale, 2, 5, {}});
+  plan.services.push_back({"shop",
+                           ChangeKind::kUpdate,
+                           2,
+                           2,
+                           {{"strategy.canary.steps[0].weight", json(5), json(10)}}});
   return plan;
 }
 
@@ -34,10 +39,12 @@ TEST(RenderPlanText, ExactTextGroupedByAction) {
             "      - args[1]: \"--old\"\n"
             "      ~ env.LOG_LEVEL: \"info\" -> \"debug\"\n"
             "      + env.NEW: \"x\"\n"
+            "  ~ update  shop (2 replicas, no instance replaced)\n"
+            "      ~ strategy.canary.steps[0].weight: 5 -> 10\n"
             "  ~ scale  worker 2 -> 5\n"
             "  - destroy  old (1 replica)\n"
             "\n"
-            "Plan: 1 to create, 1 to replace, 1 to scale, 1 to destroy.\n");
+            "Plan: 1 to create, 1 to replace, 1 to update, 1 to scale, 1 to destroy.\n");
 }
 
 TEST(RenderPlanText, NoChanges) {
@@ -79,8 +86,9 @@ TEST(RenderFieldChanges, InvalidUtf8DoesNotThrow) {
 TEST(PlanToJson, Shape) {
   json out = PlanToJson(SamplePlan());
   EXPECT_EQ(out["environment"], "prod");
-  EXPECT_EQ(out["changes"], json({{"create", 1}, {"replace", 1}, {"scale", 1}, {"destroy", 1}}));
-  ASSERT_EQ(out["services"].size(), 5u);
+  EXPECT_EQ(out["changes"],
+            json({{"create", 1}, {"replace", 1}, {"update", 1}, {"scale", 1}, {"destroy", 1}}));
+  ASSERT_EQ(out["services"].size(), 6u);
   const json& web = out["services"][3];
   EXPECT_EQ(web["service"], "web");
   EXPECT_EQ(web["action"], "replace");
@@ -91,6 +99,8 @@ TEST(PlanToJson, Shape) {
   EXPECT_EQ(web["fields"][2], json({{"path", "env.NEW"}, {"new", "x"}}));
   EXPECT_EQ(out["services"][2]["action"], "no_change");
   EXPECT_EQ(out["services"][4]["fields"], json::array());
+  EXPECT_EQ(out["services"][5]["action"], "update");
+  EXPECT_EQ(out["services"][5]["fields"][0]["path"], "strategy.canary.steps[0].weight");
 }
 
 }  // namespace

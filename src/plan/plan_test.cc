@@ -132,9 +132,50 @@ TEST(ComputePlan, RemovedServiceIsDestroyed) {
   EXPECT_EQ(Find(plan, "web").kind, ChangeKind::kNoChange);
 }
 
+// The strategy says how the next replace rolls out, not what runs: changing it alone replaces
+// nothing, and the plan says so with the changed fields.
+TEST(ComputePlan, StrategyOnlyChangeIsAnUpdate) {
+  auto current = Env({Service("web", 3)});
+  spec::ServiceSpec canary = Service("web", 3);
+  canary.strategy = spec::StrategyKind::kCanary;
+  canary.canary.steps = {{spec::CanaryStepKind::kWeight, 500, std::nullopt, {}}};
+  auto proposed = Env({canary});
+  Plan plan = ComputePlan(&current, proposed);
+  const ServiceChange& change = Find(plan, "web");
+  EXPECT_EQ(change.kind, ChangeKind::kUpdate);
+  ASSERT_FALSE(change.fields.empty());
+  EXPECT_EQ(change.fields.front().path, "strategy.canary.analysis");
+  EXPECT_EQ(change.fields.back().path, "strategy.rolling.progress_deadline");
+  bool has_weight = false;
+  for (const FieldChange& field : change.fields) {
+    has_weight = has_weight || (field.path == "strategy.canary.steps[0].weight" &&
+                                field.new_value == nlohmann::json(5));
+  }
+  EXPECT_TRUE(has_weight);
+  EXPECT_TRUE(plan.HasChanges());
+
+  // With replicas too it stays an update, replicas listed among the fields.
+  auto scaled = Env({[&] {
+    spec::ServiceSpec more = canary;
+    more.replicas = 5;
+    return more;
+  }()});
+  Plan scaled_plan = ComputePlan(&current, scaled);
+  const ServiceChange& both = Find(scaled_plan, "web");
+  EXPECT_EQ(both.kind, ChangeKind::kUpdate);
+  EXPECT_EQ(both.new_replicas, 5);
+
+  // A strategy change together with a template change is a replace.
+  spec::ServiceSpec replaced = canary;
+  replaced.env["LOG_LEVEL"] = "debug";
+  Plan replace_plan = ComputePlan(&current, Env({replaced}));
+  EXPECT_EQ(Find(replace_plan, "web").kind, ChangeKind::kReplace);
+}
+
 TEST(ChangeKindName, NamesEveryKind) {
   EXPECT_STREQ(ChangeKindName(ChangeKind::kCreate), "create");
   EXPECT_STREQ(ChangeKindName(ChangeKind::kReplace), "replace");
+  EXPECT_STREQ(ChangeKindName(ChangeKind::kUpdate), "update");
   EXPECT_STREQ(ChangeKindName(ChangeKind::kDestroy), "destroy");
   EXPECT_STREQ(ChangeKindName(ChangeKind::kScale), "scale");
   EXPECT_STREQ(ChangeKindName(ChangeKind::kNoChange), "no_change");
