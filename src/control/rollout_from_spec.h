@@ -1,0 +1,27 @@
+// The rollout engine's plan and analyses from a service's `strategy:` in the environment file
+// (canary or blue_green). The one place that maps spec types onto src/rollout's own.
+#pragma once
+
+#include "control/route_builder.h"
+#include "control/service_rollout.h"
+#include "core/result.h"
+#include "rollout/rollout_plan.h"
+#include "spec/spec.h"
+
+namespace cairn::control {
+
+struct RolloutSetup {
+  rollout::RolloutPlan plan;
+  AnalysisConfigs analyses;
+  router::CohortPolicy cohort;
+  std::map<std::string, int> preview_ports;  // port name -> preview listen port
+};
+
+// REQUIRES: svc.strategy is kCanary or kBlueGreen. Fails for what the engine cannot run yet
+// (Prometheus checks), with a message naming the field.
+Result<RolloutSetup> RolloutFromSpec(const spec::ServiceSpec& svc);
+
+// The judge's criteria and limits for one analysis of the environment file.
+AnalysisConfig AnalysisFromSpec(const spec::AnalysisSpec& analysis, bool background);
+
+}  // namespace cairn::control
