@@ -110,14 +110,11 @@ Status Controller::ValidateRunnable(const spec::EnvironmentSpec& spec) const {
       problems += "services." + name + ".command: \"" + svc.command +
                   "\" is not an executable file, nor found in the cairn server's PATH\n";
     }
-    // The file format knows canary and blue_green; the controller only rolls. Refuse rather
-    // than replace such a service with a rolling replace it did not ask for. (Remove when the
-    // rollout engine runs them.)
+    // What the file format allows but this rollout engine cannot run yet.
     if (svc.strategy != spec::StrategyKind::kRolling) {
-      const char* kind = svc.strategy == spec::StrategyKind::kCanary ? "canary" : "blue_green";
-      problems += "services." + name + ".strategy." + kind + ": the " + kind +
-                  " strategy is not yet supported by this cairn server (only rolling runs "
-                  "today); remove the strategy block or use rolling\n";
+      if (auto setup = RolloutFromSpec(svc); !setup.ok()) {
+        problems += setup.error().ToString() + "\n";
+      }
     }
   }
   if (problems.empty()) return OkStatus();
@@ -271,6 +268,9 @@ StatusInfo Controller::Snapshot() const {
     inst.log_path = live->record.log_path;
     if (inst.phase == InstancePhase::kHealthy) ++s.healthy;
     s.instances.push_back(std::move(inst));
+  }
+  for (const auto& [name, p] : progressive_) {
+    if (services.count(name)) services[name].progressive = ProgressiveOf(name);
   }
   for (auto& [name, s] : services) info.services.push_back(std::move(s));
   return info;

@@ -17,8 +17,11 @@
 
 #include "control/event_log.h"
 #include "control/rolling_decision.h"
+#include "control/rollout_from_spec.h"
+#include "control/service_rollout.h"
 #include "core/clock.h"
 #include "plan/plan.h"
+#include "rollout/rollout_machine.h"
 #include "router/route_table.h"
 #include "runtime/driver.h"
 #include "runtime/health_tracker.h"
@@ -38,6 +41,8 @@ class RoutePublisher {
   virtual Status Publish(router::RouteTable table) = 0;
   // Requests the router is serving through this instance right now.
   virtual int InFlight(const std::string& instance_id) = 0;
+  // The router's counters, for rollout analysis (none by default: nothing measured).
+  virtual router::RouterStats Stats() { return {}; }
 };
 
 struct ControllerOptions {
@@ -91,6 +96,18 @@ struct InstanceInfo {
 enum class RolloutState { kProgressing, kComplete, kFailed };
 const char* RolloutStateName(RolloutState state);
 
+// A canary or blue-green rollout in progress.
+struct ProgressiveInfo {
+  std::string strategy;  // "canary" | "blue_green"
+  int64_t new_revision = 0;
+  int64_t stable_revision = 0;
+  rollout::RolloutState state;
+  size_t steps = 0;  // canary steps in the plan
+  rollout::AnalysisRunState step_run;
+  rollout::AnalysisRunState background_run;
+  std::string last_verdict;  // the last judgement's summary
+};
+
 struct ServiceInfo {
   std::string name;
   int replicas = 0;      // desired
@@ -100,6 +117,7 @@ struct ServiceInfo {
   std::string rollout_reason;  // why it failed
   int healthy = 0;
   std::vector<InstanceInfo> instances;
+  std::optional<ProgressiveInfo> progressive;
 };
 
 struct StatusInfo {
@@ -129,6 +147,11 @@ class Controller {
   Result<ApplyResult> Rollback(int64_t number, const std::string& author,
                                const std::string& message, std::optional<int64_t> expect);
 
+  // A person's command to a service's canary or blue-green rollout, applied at once: NotFound
+  // when none is in progress, Conflict (with the reason) when the command cannot apply now.
+  Result<ProgressiveInfo> RolloutCommand(const std::string& service,
+                                         rollout::RolloutCommand command, const std::string& actor);
+
   StatusInfo Snapshot() const;
   state::StateStore& store() { return *store_; }
   const EventLog& events() const { return events_; }
@@ -154,6 +177,13 @@ class Controller {
   void FinishStopAll();
   void PublishRoutes();
   void FinishDrains(SteadyTime now);
+  // Canary and blue-green (controller_progressive.cc). True when the service is in one.
+  bool ReconcileProgressive(const std::string& name, const spec::ServiceSpec& target,
+                            int64_t target_revision, SteadyTime now);
+  void ApplyProgressive(const std::string& name, const rollout::RolloutDecision& decision,
+                        SteadyTime now);
+  void EndProgressive(const std::string& name);
+  ProgressiveInfo ProgressiveOf(const std::string& name) const;
 
   Result<const spec::EnvironmentSpec*> SpecOf(int64_t revision);
   Status ValidateRunnable(const spec::EnvironmentSpec& spec) const;
@@ -186,7 +216,10 @@ class Controller {
   std::optional<state::Revision> head_;
   std::map<int64_t, spec::EnvironmentSpec> specs_;  // revision -> spec, loaded on demand
   std::map<std::string, std::unique_ptr<Live>> live_;
-  std::map<std::string, Rollout> rollouts_;                 // by service
+  std::map<std::string, Rollout> rollouts_;  // by service
+  struct Progressive;
+  std::map<std::string, std::unique_ptr<Progressive>> progressive_;  // by service
+  std::map<std::string, TrafficSplit> splits_;              // route splits of progressive rollouts
   std::map<std::string, std::optional<std::string>> meta_;  // see Meta()
   SteadyTime next_rotation_{};
   std::function<void()> stop_all_done_;

@@ -52,4 +52,15 @@ struct Controller::Rollout {
   std::string reason;
 };
 
+// One service's canary or blue-green rollout: the engine and what it rolls between.
+struct Controller::Progressive {
+  Progressive(ServiceRollout r, RolloutSetup s) : rollout(std::move(r)), setup(std::move(s)) {}
+  ServiceRollout rollout;
+  RolloutSetup setup;
+  int64_t stable_revision = 0;
+  spec::ServiceSpec target;  // the new template
+  spec::ServiceSpec stable;  // the stable template
+  std::string saved;         // the record last persisted (meta rollout/<service>)
+};
+
 }  // namespace cairn::control

@@ -175,6 +175,7 @@ void Controller::Reconcile(SteadyTime now) {
     ClearMeta(MetaKey("stable", it->first));
     ClearMeta(MetaKey("failed", it->first));
     ClearMeta(MetaKey("failed_reason", it->first));
+    ClearMeta(MetaKey("rollout", it->first));
     events_.Add("service.removed", it->first, "", "service " + it->first + " removed");
     it = rollouts_.erase(it);
   }
@@ -225,6 +226,13 @@ void Controller::Reconcile(SteadyTime now) {
       }
       rollout = std::move(fresh);
     }
+
+    // Canary and blue-green follow their rollout engine (controller_progressive.cc).
+    if (target && !fallback && target->strategy != spec::StrategyKind::kRolling &&
+        ReconcileProgressive(name, *target, target_revision, now)) {
+      continue;
+    }
+    if (progressive_.count(name)) EndProgressive(name);
 
     std::vector<InstanceView> views;
     bool settling = false;
@@ -408,8 +416,14 @@ void Controller::PublishRoutes() {
     }
     routed.push_back(std::move(r));
   }
+  for (const auto& [service, split] : splits_) {
+    signature += "|split:" + service + ":" + std::to_string(split.new_revision) + ":" +
+                 std::to_string(split.new_weight_bp) + ":" +
+                 std::to_string(split.preview_ports.size());
+  }
   if (signature == published_routes_) return;
-  Status ok = options_.routes->Publish(BuildRouteTable(**spec, routed, ++route_generation_));
+  Status ok =
+      options_.routes->Publish(BuildRouteTable(**spec, routed, ++route_generation_, splits_));
   if (!ok.ok()) {
     // Reported once per distinct table; tried again on every tick until the port frees up.
     if (signature != failed_routes_) {

@@ -125,23 +125,21 @@ TEST(ControllerTest, CommandNotOnPathIsRejectedNamingTheField) {
 
 // canary and blue_green parse, but no rollout engine runs them yet: apply and plan refuse
 // them by name instead of replacing the service with a rolling replace.
-TEST(ControllerTest, CanaryAndBlueGreenAreRefusedAsNotYetSupported) {
+TEST(ControllerTest, AnalysesThisServerCannotRunAreRefusedAtApply) {
   ControllerHarness h;
   ASSERT_TRUE(h.Start().ok());
   const std::string ports = "    ports: { http: { listen: 18080 } }\n";
-  auto canary =
-      h.Apply(ServiceYaml("v1", 1, ports + "    strategy: { canary: { steps: [{weight: 5}] } }\n"));
+  auto canary = h.Apply(ServiceYaml(
+      "v1", 1,
+      ports + "    strategy:\n      canary:\n        steps: [{weight: 5}]\n"
+              "        analysis:\n          prometheus:\n            - name: db_errors\n"
+              "              query: 'sum(rate(db_errors_total[1m]))'\n"
+              "              condition: \"<= 0.5\"\n"));
   ASSERT_FALSE(canary.ok());
   EXPECT_EQ(canary.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(canary.error().message,
-            "services.web.strategy.canary: the canary strategy is not yet supported by this cairn "
-            "server (only rolling runs today); remove the strategy block or use rolling");
-  auto blue_green = h.controller().Plan(
-      ServiceYaml("v1", 1, ports + "    strategy: { blue_green: {} }\n"), "test.yaml");
-  ASSERT_FALSE(blue_green.ok());
-  EXPECT_THAT(blue_green.error().message,
-              HasSubstr("services.web.strategy.blue_green: the blue_green strategy is not yet "
-                        "supported"));
+  EXPECT_THAT(canary.error().message,
+              HasSubstr("services.web.strategy.canary.analysis.prometheus: Prometheus checks "
+                        "are not supported"));
   auto head = h.controller().store().Head();
   ASSERT_TRUE(head.ok());
   EXPECT_FALSE(head->has_value());

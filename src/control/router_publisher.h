@@ -17,6 +17,7 @@ class RouterPublisher final : public RoutePublisher {
   // instance that left the table are closed at once, so this reaches zero when its last
   // request is done.
   int InFlight(const std::string& instance_id) override;
+  router::RouterStats Stats() override { return router_.Stats(); }
 
  private:
   router::Router& router_;

@@ -1,0 +1,221 @@
+// Canary and blue-green rollouts in the controller: the glue between the reconcile loop and a
+// ServiceRollout. Which instances run, how traffic splits and what is persisted all follow the
+// rollout engine's decision (src/rollout); this file only carries it out.
+//
+// A service is in a progressive rollout when its head template uses canary or blue_green and
+// differs from the template of its stable revision (meta stable/<service>). The first version
+// of a service has nothing to compare with and simply starts; a change of replicas or of the
+// strategy alone replaces nothing, as with rolling.
+#include <nlohmann/json.hpp>
+
+#include "control/controller.h"
+#include "control/controller_internal.h"
+#include "control/progressive_decision.h"
+
+namespace cairn::control {
+namespace {
+
+constexpr Duration kAdoptionSettle{5000};  // as in controller_loop.cc
+
+std::string RolloutKey(const std::string& service) { return "rollout/" + service; }
+
+}  // namespace
+
+bool Controller::ReconcileProgressive(const std::string& name, const spec::ServiceSpec& target,
+                                      int64_t target_revision, SteadyTime now) {
+  auto stable_meta = Meta("stable/" + name);
+  if (!stable_meta) return false;
+  int64_t stable_revision = std::stoll(*stable_meta);
+  if (stable_revision == target_revision) return false;
+  auto stable_spec = SpecOf(stable_revision);
+  if (!stable_spec.ok() || !(*stable_spec)->services.count(name)) return false;
+  const spec::ServiceSpec& stable = (*stable_spec)->services.at(name);
+  std::string target_hash = spec::ServiceTemplateHash(target);
+  if (spec::ServiceTemplateHash(stable) == target_hash) return false;
+
+  int64_t wall_ms = ToUnixMillis(clock_->WallNow());
+  auto& slot = progressive_[name];
+  if (!slot || slot->rollout.new_revision() != target_revision) {
+    auto setup = RolloutFromSpec(target);
+    if (!setup.ok()) {  // refused at apply (ValidateRunnable); a record from an older server
+      progressive_.erase(name);
+      return false;
+    }
+    auto started =
+        ServiceRollout::Start(name, target_revision, setup->plan, setup->analyses, wall_ms);
+    slot = std::make_unique<Progressive>(std::move(started), std::move(*setup));
+    slot->stable_revision = stable_revision;
+    slot->target = target;
+    slot->stable = stable;
+    bool resumed = false;
+    if (auto saved = Meta(RolloutKey(name))) {
+      auto record = nlohmann::json::parse(*saved, nullptr, false);
+      resumed = !record.is_discarded() && slot->rollout.Restore(record).ok();
+      if (resumed) slot->saved = *saved;
+    }
+    const char* kind = target.strategy == spec::StrategyKind::kCanary ? "canary" : "blue-green";
+    events_.Add(
+        resumed ? "rollout.resumed" : "rollout.started", name, "",
+        std::string(resumed ? "resumed the " : "started a ") + kind + " rollout of " + name +
+            " to revision " + std::to_string(target_revision) + " over revision " +
+            std::to_string(stable_revision) +
+            (resumed ? " at step " + std::to_string(slot->rollout.state().step + 1) + ", weight " +
+                           std::to_string(slot->rollout.state().weight_bp / 100.0) + "%"
+                     : ""));
+  }
+  Progressive& p = *slot;
+
+  // Instances adopted after a restart have no health answer yet: keep the persisted split and
+  // decide nothing, so traffic never flips while the server recovers.
+  bool settling = false;
+  for (const auto& [id, live] : live_) {
+    if (live->record.service == name && live->adopted && !live->probed &&
+        now - live->started_steady < kAdoptionSettle) {
+      settling = true;
+    }
+  }
+  TrafficSplit& split = splits_[name];
+  split.new_revision = target_revision;
+  split.new_weight_bp = p.rollout.state().weight_bp;
+  split.cohort = p.setup.cohort;
+  if (settling) return true;
+
+  int new_healthy = 0;
+  for (const auto& [id, live] : live_) {
+    if (live->record.service == name && live->record.template_hash == target_hash &&
+        live->phase == InstancePhase::kHealthy) {
+      ++new_healthy;
+    }
+  }
+  router::RouterStats stats = options_.routes ? options_.routes->Stats() : router::RouterStats{};
+  ApplyProgressive(name, p.rollout.Tick(stats, new_healthy, wall_ms), now);
+  return true;
+}
+
+void Controller::ApplyProgressive(const std::string& name, const rollout::RolloutDecision& decision,
+                                  SteadyTime now) {
+  Progressive& p = *progressive_.at(name);
+  for (const rollout::RolloutEvent& e : decision.events) events_.Add(e.type, name, "", e.message);
+  // Persisted at every transition: a restarted server resumes at the same step and weight.
+  std::string record = p.rollout.Record().dump();
+  if (record != p.saved) {
+    SetMeta(RolloutKey(name), record);
+    p.saved = record;
+  }
+
+  const rollout::RolloutTargets& t = decision.targets;
+  std::string target_hash = spec::ServiceTemplateHash(p.target);
+  std::string stable_hash = spec::ServiceTemplateHash(p.stable);
+  std::vector<InstanceView> views;
+  for (const auto& [id, live] : live_) {
+    if (live->record.service == name) {
+      views.push_back({id, live->record.template_hash, live->phase});
+    }
+  }
+  ProgressiveDecision d =
+      DecideProgressive({target_hash, t.new_replicas, stable_hash, t.stable_replicas}, views);
+  int64_t new_revision = p.rollout.new_revision();
+  for (const std::string& id : d.stop) {
+    BeginStop(*live_.at(id), "rollout of revision " + std::to_string(new_revision) + ": " +
+                                 rollout::RolloutPhaseName(p.rollout.state().phase));
+  }
+  Rollout& r = rollouts_[name];
+  if (now >= r.next_start_allowed) {
+    auto start = [&](int count, int64_t revision, const spec::ServiceSpec& svc) {
+      for (int i = 0; i < count; ++i) {
+        auto started = StartInstance(name, revision, svc);
+        if (!started.ok()) {
+          r.next_start_allowed = now + Duration(1000);
+          events_.Add("instance.start_failed", name, "",
+                      "could not start an instance of " + name + ": " + started.error().ToString());
+          return;
+        }
+      }
+    };
+    start(d.start_new, new_revision, p.target);
+    start(d.start_stable, p.stable_revision, p.stable);
+  }
+
+  TrafficSplit& split = splits_[name];
+  split.new_revision = new_revision;
+  split.new_weight_bp = t.new_weight_bp;
+  split.cohort = p.setup.cohort;
+  split.preview_ports = t.preview ? p.setup.preview_ports : std::map<std::string, int>{};
+
+  rollout::RolloutPhase phase = p.rollout.state().phase;
+  if (phase == rollout::RolloutPhase::kCompleted) {
+    // The stable instances were just stopped (drained first); the rolling bookkeeping takes
+    // over from here with the new revision as the target and reports completion.
+    SetMeta("stable/" + name, std::to_string(new_revision));
+    EndProgressive(name);
+  } else if (phase == rollout::RolloutPhase::kAborted) {
+    // Every canary instance is already out of the route table and stopping (new_replicas 0):
+    // the head is marked failed for this service, and the fallback to the stable revision
+    // (controller_loop.cc) keeps what runs.
+    std::string reason = p.rollout.state().abort_reason;
+    SetMeta("failed/" + name, std::to_string(new_revision));
+    SetMeta("failed_reason/" + name, "rollout aborted: " + reason);
+    r.state = RolloutState::kFailed;
+    r.reason = "rollout aborted: " + reason;
+    events_.Add("rollout.failed", name, "",
+                "rollout of " + name + " to revision " + std::to_string(new_revision) +
+                    " aborted: " + reason + "; back on revision " +
+                    std::to_string(p.stable_revision));
+    EndProgressive(name);
+  }
+}
+
+void Controller::EndProgressive(const std::string& name) {
+  progressive_.erase(name);
+  splits_.erase(name);
+  ClearMeta(RolloutKey(name));
+}
+
+ProgressiveInfo Controller::ProgressiveOf(const std::string& name) const {
+  const Progressive& p = *progressive_.at(name);
+  ProgressiveInfo info;
+  info.strategy = p.rollout.plan().kind == rollout::StrategyKind::kCanary ? "canary" : "blue_green";
+  info.new_revision = p.rollout.new_revision();
+  info.stable_revision = p.stable_revision;
+  info.state = p.rollout.state();
+  info.steps = p.rollout.plan().steps.size();
+  info.step_run = p.rollout.step_run();
+  info.background_run = p.rollout.background_run();
+  if (p.rollout.last_judgement()) info.last_verdict = p.rollout.last_judgement()->Summary();
+  return info;
+}
+
+Result<ProgressiveInfo> Controller::RolloutCommand(const std::string& service,
+                                                   rollout::RolloutCommand command,
+                                                   const std::string& actor) {
+  std::string action = std::string("rollout.") + rollout::RolloutCommandName(command);
+  auto it = progressive_.find(service);
+  if (it == progressive_.end()) {
+    Audit(actor, action, service, "refused: no rollout in progress");
+    return MakeError(ErrorCode::kNotFound,
+                     "no canary or blue-green rollout of " + service + " is in progress");
+  }
+  Progressive& p = *it->second;
+  std::string target_hash = spec::ServiceTemplateHash(p.target);
+  int new_healthy = 0;
+  for (const auto& [id, live] : live_) {
+    if (live->record.service == service && live->record.template_hash == target_hash &&
+        live->phase == InstancePhase::kHealthy) {
+      ++new_healthy;
+    }
+  }
+  router::RouterStats stats = options_.routes ? options_.routes->Stats() : router::RouterStats{};
+  rollout::RolloutDecision d =
+      p.rollout.Command(command, actor, stats, new_healthy, ToUnixMillis(clock_->WallNow()));
+  if (!d.command_error.empty()) {
+    Audit(actor, action, service, "refused: " + d.command_error);
+    return MakeError(ErrorCode::kConflict, d.command_error);
+  }
+  ProgressiveInfo info = ProgressiveOf(service);
+  Audit(actor, action, service, "ok");
+  ApplyProgressive(service, d, clock_->Now());
+  PublishRoutes();  // an abort or a switch reaches the router now, not at the next tick
+  return info;
+}
+
+}  // namespace cairn::control
