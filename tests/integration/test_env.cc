@@ -291,9 +291,13 @@ std::string HelloYaml(const HelloSpec& s) {
     y << "        unhealthy_after: " << s.unhealthy_after << "\n";
   }
   y << "    strategy:\n";
-  y << "      rolling: { max_surge: " << count(s.max_surge)
-    << ", max_unavailable: " << count(s.max_unavailable)
-    << ", progress_deadline: " << s.progress_deadline << " }\n";
+  if (!s.strategy.empty()) {
+    y << s.strategy;
+  } else {
+    y << "      rolling: { max_surge: " << count(s.max_surge)
+      << ", max_unavailable: " << count(s.max_unavailable)
+      << ", progress_deadline: " << s.progress_deadline << " }\n";
+  }
   y << "    stop_timeout: " << s.stop_timeout << "\n";
   return y.str();
 }

@@ -60,6 +60,9 @@ struct HelloSpec {
   std::string progress_deadline = "60s";
   std::string stop_timeout = "5s";
   std::optional<int> listen_port;  // a `ports: {http: {listen: N}}` entry
+  // When set, the `strategy:` block's body instead of the rolling one: YAML lines indented six
+  // spaces ("      canary:\n        steps: ...").
+  std::string strategy;
 };
 
 // The environment file text for `spec`.
