@@ -1,5 +1,7 @@
 #include "api/json_views.h"
 
+#include "api/rollout_view.h"
+
 namespace cairn::api {
 
 using nlohmann::json;
@@ -34,14 +36,16 @@ json StatusToJson(const control::StatusInfo& status) {
                            {"started_at", FormatWallTime(i.started_at)},
                            {"log_path", i.log_path}});
     }
-    services.push_back({{"name", s.name},
-                        {"replicas", s.replicas},
-                        {"healthy", s.healthy},
-                        {"revision", s.revision},
-                        {"template_hash", s.template_hash},
-                        {"rollout", control::RolloutStateName(s.rollout)},
-                        {"rollout_reason", s.rollout_reason},
-                        {"instances", instances}});
+    services.push_back(
+        {{"name", s.name},
+         {"replicas", s.replicas},
+         {"healthy", s.healthy},
+         {"revision", s.revision},
+         {"template_hash", s.template_hash},
+         {"rollout", control::RolloutStateName(s.rollout)},
+         {"rollout_reason", s.rollout_reason},
+         {"instances", instances},
+         {"progressive", s.progressive ? RolloutToJson(*s.progressive) : json(nullptr)}});
   }
   return {{"environment", status.environment},
           {"head", status.head ? RevisionToJson(*status.head, false) : json(nullptr)},

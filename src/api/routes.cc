@@ -1,42 +1,14 @@
 #include "api/routes.h"
 
 #include "api/json_views.h"
+#include "api/reply.h"
+#include "api/rollout_routes.h"
 #include "plan/plan.h"
 
 namespace cairn::api {
 namespace {
 
 using nlohmann::json;
-
-unsigned HttpStatusFor(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidArgument:
-      return 400;
-    case ErrorCode::kNotFound:
-      return 404;
-    case ErrorCode::kConflict:
-    case ErrorCode::kAlreadyExists:
-      return 409;
-    case ErrorCode::kUnavailable:
-      return 503;
-    case ErrorCode::kIo:
-    case ErrorCode::kInternal:
-      return 500;
-  }
-  return 500;
-}
-
-Reply JsonReply(const json& body, unsigned status = 200) {
-  return Reply{status, "application/json", body.dump(2) + "\n"};
-}
-
-Reply ErrorReply(const Error& error) {
-  return JsonReply(ErrorToJson(error), HttpStatusFor(error.code));
-}
-
-Reply BadRequest(const std::string& message) {
-  return ErrorReply(MakeError(ErrorCode::kInvalidArgument, message));
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -146,7 +118,7 @@ Reply Get(control::Controller& controller, const Request& req, const router::Rou
   if (req.path == "/v1/version") {
     return JsonReply({{"version", CAIRN_VERSION}, {"api", "v1"}});
   }
-  if (req.path == "/v1/status") return JsonReply(StatusToJson(controller.Snapshot()));
+  if (req.path == "/v1/status") return JsonReply(StatusWithRollouts(controller));
   if (req.path == "/v1/traffic") {
     if (!router) {
       return ErrorReply(MakeError(ErrorCode::kUnavailable, "this server runs no router"));
@@ -211,6 +183,9 @@ void SplitTarget(const std::string& target, std::string* path,
 }
 
 Reply Route(control::Controller& controller, const Request& request, const router::Router* router) {
+  if (IsRolloutPath(request.path) && (request.method == "GET" || request.method == "POST")) {
+    return RolloutRoute(controller, request);
+  }
   if (request.method == "GET") return Get(controller, request, router);
   if (request.method == "POST") return Post(controller, request);
   return ErrorReply(

@@ -1,0 +1,215 @@
+// The rollout routes over a real controller (fake driver, fake clock, fake router): the view,
+// the commands and their errors, and the rollout in GET /v1/status.
+#include "api/rollout_routes.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api/rollout_view.h"
+#include "control/controller_harness_for_test.h"
+
+namespace cairn::api {
+namespace {
+
+using control::ControllerHarness;
+using control::ServiceYaml;
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+class FakePublisher : public control::RoutePublisher {
+ public:
+  Status Publish(router::RouteTable) override { return OkStatus(); }
+  int InFlight(const std::string&) override { return 0; }
+};
+
+const std::string kCanary =
+    "    ports: { http: { listen: 18080 } }\n"
+    "    strategy:\n"
+    "      canary:\n"
+    "        steps: [{weight: 50}, {pause: {}}]\n";
+
+control::ControllerOptions WithRoutes(FakePublisher* publisher) {
+  control::ControllerOptions options;
+  options.routes = publisher;
+  options.drain_timeout = Duration(5000);
+  return options;
+}
+
+class RolloutRoutesTest : public ::testing::Test {
+ protected:
+  RolloutRoutesTest() : h_(WithRoutes(&routes_)) {}
+  void SetUp() override { ASSERT_TRUE(h_.Start().ok()); }
+
+  Reply Send(const std::string& method, const std::string& path, const std::string& body = "") {
+    Request req;
+    req.method = method;
+    req.path = path;
+    req.body = body;
+    return Route(h_.controller(), req);
+  }
+  static json Body(const Reply& reply) {
+    json doc = json::parse(reply.body, nullptr, false);
+    EXPECT_FALSE(doc.is_discarded()) << reply.body;
+    return doc;
+  }
+  // Ticks with time moving, so drains finish.
+  void RunTicks(int ticks) {
+    for (int i = 0; i < ticks; ++i) {
+      h_.Advance(Duration(300));
+      h_.Tick();
+    }
+  }
+  // v1 starts plainly; v2 runs as a canary until it waits at its manual pause.
+  void StartCanary() {
+    ASSERT_TRUE(h_.Apply(ServiceYaml("v1", 2, kCanary)).ok());
+    RunTicks(5);
+    ASSERT_TRUE(h_.Apply(ServiceYaml("v2", 2, kCanary)).ok());
+    RunTicks(4);
+    ASSERT_TRUE(h_.Service().progressive.has_value());
+  }
+  const json* Audit(const std::string& action) {
+    audit_ = Body(Send("GET", "/v1/audit"));
+    for (const auto& r : audit_) {
+      if (r["action"] == action) return &r;
+    }
+    return nullptr;
+  }
+
+  FakePublisher routes_;
+  ControllerHarness h_;
+  json audit_;
+};
+
+TEST_F(RolloutRoutesTest, TheViewShowsACanaryWaitingAtItsManualPause) {
+  StartCanary();
+  Reply reply = Send("GET", "/v1/rollouts/web");
+  ASSERT_EQ(reply.status, 200u) << reply.body;
+  json view = Body(reply);
+  EXPECT_EQ(view["strategy"], "canary");
+  EXPECT_EQ(view["new_revision"], 2);
+  EXPECT_EQ(view["stable_revision"], 1);
+  EXPECT_EQ(view["phase"], "waiting_for_promote");
+  EXPECT_EQ(view["step"], 2);
+  EXPECT_EQ(view["steps"], 2);
+  EXPECT_FALSE(view["full_promotion"].get<bool>());
+  EXPECT_EQ(view["current_step"], json({{"pause", json::object()}}));
+  EXPECT_DOUBLE_EQ(view["weight_percent"].get<double>(), 50.0);
+  EXPECT_FALSE(view["paused"].get<bool>());
+  EXPECT_EQ(view["abort_reason"], "");
+  EXPECT_EQ(view["step_analysis"]["outcome"], "running");
+  EXPECT_EQ(view["step_analysis"]["passed"], 0);
+  EXPECT_EQ(view["background_analysis"]["failed"], 0);
+  EXPECT_TRUE(view.contains("last_verdict"));
+
+  json status = Body(Send("GET", "/v1/status"));
+  const json& web = status["services"][0];
+  EXPECT_EQ(web["progressive"]["phase"], "waiting_for_promote");
+  EXPECT_EQ(web["progressive"]["current_step"], view["current_step"]);
+}
+
+TEST_F(RolloutRoutesTest, PromoteAnswersTheViewAndTheRolloutCompletes) {
+  StartCanary();
+  Reply reply = Send("POST", "/v1/rollouts/web/promote", json({{"author", "ann"}}).dump());
+  ASSERT_EQ(reply.status, 200u) << reply.body;
+  json view = Body(reply);
+  EXPECT_EQ(view["new_revision"], 2);
+  EXPECT_TRUE(view["full_promotion"].get<bool>()) << view.dump();
+  EXPECT_TRUE(view["current_step"].is_null());
+  const json* audit = Audit("rollout.promote");
+  ASSERT_NE(audit, nullptr) << audit_.dump();
+  EXPECT_EQ((*audit)["actor"], "ann");
+  EXPECT_EQ((*audit)["target"], "web");
+
+  RunTicks(8);
+  json web = Body(Send("GET", "/v1/status"))["services"][0];
+  EXPECT_TRUE(web["progressive"].is_null());
+  EXPECT_EQ(web["rollout"], "complete");
+  Reply after = Send("GET", "/v1/rollouts/web");
+  EXPECT_EQ(after.status, 404u);
+  EXPECT_THAT(after.body, HasSubstr("no canary or blue-green rollout of web is in progress"));
+}
+
+TEST_F(RolloutRoutesTest, AbortWithoutABodyIsRecordedAndFailsTheRollout) {
+  StartCanary();
+  Reply reply = Send("POST", "/v1/rollouts/web/abort");
+  ASSERT_EQ(reply.status, 200u) << reply.body;
+  json view = Body(reply);
+  EXPECT_EQ(view["phase"], "aborted");
+  EXPECT_DOUBLE_EQ(view["weight_percent"].get<double>(), 0.0);
+  EXPECT_THAT(view["abort_reason"].get<std::string>(), HasSubstr(kDefaultRolloutAuthor));
+  const json* audit = Audit("rollout.abort");
+  ASSERT_NE(audit, nullptr);
+  EXPECT_EQ((*audit)["actor"], kDefaultRolloutAuthor);
+  RunTicks(6);
+  json web = Body(Send("GET", "/v1/status"))["services"][0];
+  EXPECT_EQ(web["rollout"], "failed");
+  EXPECT_THAT(web["rollout_reason"].get<std::string>(), HasSubstr("aborted"));
+}
+
+TEST_F(RolloutRoutesTest, ACommandThatCannotApplyNowIsAConflictWithTheReason) {
+  StartCanary();
+  ASSERT_EQ(Send("POST", "/v1/rollouts/web/pause", "{}").status, 200u);
+  EXPECT_TRUE(Body(Send("GET", "/v1/rollouts/web"))["paused"].get<bool>());
+  Reply undo = Send("POST", "/v1/rollouts/web/undo", "{}");
+  EXPECT_EQ(undo.status, 409u) << undo.body;
+  json error = Body(undo)["error"];
+  EXPECT_EQ(error["code"], "conflict");
+  EXPECT_FALSE(error["message"].get<std::string>().empty());
+  ASSERT_EQ(Send("POST", "/v1/rollouts/web/resume", "{}").status, 200u);
+  EXPECT_FALSE(Body(Send("GET", "/v1/rollouts/web"))["paused"].get<bool>());
+}
+
+TEST_F(RolloutRoutesTest, WithoutARolloutCommandsAndTheViewAreNotFound) {
+  ASSERT_TRUE(h_.Apply(ServiceYaml("v1", 1, kCanary)).ok());
+  RunTicks(3);
+  Reply command = Send("POST", "/v1/rollouts/web/promote", "{}");
+  EXPECT_EQ(command.status, 404u);
+  EXPECT_EQ(Body(command)["error"]["code"], "not_found");
+  EXPECT_THAT(command.body, HasSubstr("no canary or blue-green rollout of web is in progress"));
+  EXPECT_EQ(Send("GET", "/v1/rollouts/web").status, 404u);
+  Reply nosuch = Send("GET", "/v1/rollouts/nosuch");
+  EXPECT_EQ(nosuch.status, 404u);
+  EXPECT_THAT(nosuch.body, HasSubstr("no service named"));
+  EXPECT_TRUE(Body(Send("GET", "/v1/status"))["services"][0]["progressive"].is_null());
+}
+
+TEST_F(RolloutRoutesTest, UnknownCommandsAndBadBodiesAreRefused) {
+  StartCanary();
+  Reply unknown = Send("POST", "/v1/rollouts/web/explode", "{}");
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_THAT(unknown.body, HasSubstr("promote-full"));
+  EXPECT_EQ(Send("POST", "/v1/rollouts/web", "{}").status, 404u);
+  EXPECT_EQ(Send("GET", "/v1/rollouts/web/promote").status, 404u);
+  EXPECT_EQ(Send("POST", "/v1/rollouts/web/pause", "{not json").status, 400u);
+  EXPECT_EQ(Send("POST", "/v1/rollouts/web/pause", R"({"author": 7})").status, 400u);
+  EXPECT_FALSE(Body(Send("GET", "/v1/rollouts/web"))["paused"].get<bool>())
+      << "a refused request changes nothing";
+}
+
+TEST(RolloutViewTest, CommandNamesInPaths) {
+  EXPECT_EQ(RolloutCommandFromPath("promote-full"), rollout::RolloutCommand::kPromoteFull);
+  EXPECT_EQ(RolloutCommandFromPath("undo"), rollout::RolloutCommand::kUndo);
+  EXPECT_EQ(RolloutCommandFromPath("promote_full"), std::nullopt);
+  EXPECT_EQ(RolloutCommandFromPath(""), std::nullopt);
+}
+
+TEST(RolloutViewTest, CurrentStepIsNullWhenTheSpecLacksIt) {
+  control::ProgressiveInfo info;
+  info.strategy = "canary";
+  info.steps = 2;
+  info.state.step = 1;
+  json spec = {{"services", {{"web", {{"strategy", {{"canary", {{"steps", {1, 2}}}}}}}}}}};
+  EXPECT_EQ(CurrentStepSpec(spec, "web", info), 2);
+  EXPECT_TRUE(CurrentStepSpec(spec, "other", info).is_null());
+  EXPECT_TRUE(CurrentStepSpec(json::array(), "web", info).is_null());
+  info.state.step = 2;
+  EXPECT_TRUE(CurrentStepSpec(spec, "web", info).is_null()) << "the full promotion";
+  info.strategy = "blue_green";
+  info.state.step = 0;
+  EXPECT_TRUE(CurrentStepSpec(spec, "web", info).is_null());
+}
+
+}  // namespace
+}  // namespace cairn::api
