@@ -2,8 +2,12 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/commands.h"
+#include "cli/rollout_command.h"
 #include "cli/server_runner.h"
 #include "cli/up_command.h"
 
@@ -95,6 +99,34 @@ int Main(int argc, char** argv) {
   add_client_flags(audit, true);
   audit->add_option("--limit", audit_limit, "records to show")->capture_default_str();
 
+  RolloutOptions rollout;
+  auto* rollout_cmd =
+      app.add_subcommand("rollout", "watch and steer a canary or blue-green rollout");
+  rollout_cmd->require_subcommand(1);
+  auto* rollout_status = rollout_cmd->add_subcommand("status", "where a rollout stands");
+  add_client_flags(rollout_status, true);
+  rollout_status->add_option("service", rollout.service, "service name")->required();
+  rollout_status->add_flag("-w,--watch", rollout.watch,
+                           "follow until the rollout ends; exit 0 complete, 4 failed");
+  rollout_status->add_option("--timeout", rollout.timeout, "--watch gives up after this long")
+      ->capture_default_str();
+  const std::vector<std::pair<const char*, const char*>> rollout_commands = {
+      {"promote", "end the current step or pause (blue-green: switch now)"},
+      {"abort", "every user back on the stable version; the rollout fails"},
+      {"pause", "hold the rollout where it is"},
+      {"resume", "carry on after pause"},
+      {"retry", "start an aborted rollout again from the first step"},
+      {"undo", "blue-green, after the switch: back to the old version"}};
+  for (const auto& [name, help] : rollout_commands) {
+    auto* cmd = rollout_cmd->add_subcommand(name, help);
+    add_client_flags(cmd, true);
+    cmd->add_option("service", rollout.service, "service name")->required();
+    cmd->add_option("--author", rollout.author, "who sends it (default $USER)");
+    if (std::string(name) == "promote") {
+      cmd->add_flag("--full", rollout.full, "canary: skip the remaining steps");
+    }
+  }
+
   auto* version = app.add_subcommand("version", "client and server versions");
   add_client_flags(version, true);
 
@@ -117,6 +149,10 @@ int Main(int argc, char** argv) {
   if (audit->parsed()) return AuditCommand(g, audit_limit);
   if (traffic->parsed()) return TrafficCommand(g, service);
   if (version->parsed()) return VersionCommand(g);
+  if (rollout_cmd->parsed()) {
+    rollout.action = rollout_cmd->get_subcommands().front()->get_name();
+    return RolloutCommand(g, rollout);
+  }
   return kExitError;
 }
 

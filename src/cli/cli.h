@@ -1,9 +1,10 @@
 // cairn's command line. Every command except `server` and `up` is a client of the API.
 //
 // Exit codes (documented in docs/cli.md):
-//   0 success; 1 error (invalid input or a failed request); 2 `plan --detailed-exitcode` found
-//   changes; 3 the server cannot be reached; 4 a rollout failed (`apply --wait`,
-//   `rollback --wait`); 5 the head moved (`--expect-revision`).
+//   0 success; 1 error (invalid input, a failed request, nothing found: no such service, no
+//   rollout in progress); 2 `plan --detailed-exitcode` found changes; 3 the server cannot be
+//   reached; 4 a rollout failed (`apply --wait`, `rollback --wait`, `rollout status --watch`);
+//   5 a conflict: the head moved (`--expect-revision`), or a rollout command cannot apply now.
 #pragma once
 
 namespace cairn::cli {
