@@ -61,6 +61,10 @@ struct Controller::Progressive {
   spec::ServiceSpec target;  // the new template
   spec::ServiceSpec stable;  // the stable template
   std::string saved;         // the record last persisted (meta rollout/<service>)
+  // Progress deadline: new instances the last decision wanted, and since when fewer of them
+  // have been healthy (zero while enough are).
+  int wanted_new = 0;
+  SteadyTime short_since{};
 };
 
 }  // namespace cairn::control

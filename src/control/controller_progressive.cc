@@ -88,6 +88,24 @@ bool Controller::ReconcileProgressive(const std::string& name, const spec::Servi
     }
   }
   router::RouterStats stats = options_.routes ? options_.routes->Stats() : router::RouterStats{};
+  // The progress deadline: the instances a step asked for must be healthy within it, or the
+  // rollout is aborted (as a rolling replace falls back).
+  Duration deadline = target.strategy == spec::StrategyKind::kCanary
+                          ? target.canary.progress_deadline
+                          : target.blue_green.progress_deadline;
+  if (new_healthy >= p.wanted_new) {
+    p.short_since = SteadyTime{};
+  } else if (p.short_since == SteadyTime{}) {
+    p.short_since = now;
+  } else if (now - p.short_since >= deadline) {
+    std::string why = "the progress deadline (" + std::to_string(new_healthy) + " of " +
+                      std::to_string(p.wanted_new) + " new instances healthy after " +
+                      FormatDuration(deadline) + ")";
+    ApplyProgressive(
+        name, p.rollout.Command(rollout::RolloutCommand::kAbort, why, stats, new_healthy, wall_ms),
+        now);
+    return true;
+  }
   ApplyProgressive(name, p.rollout.Tick(stats, new_healthy, wall_ms), now);
   return true;
 }
@@ -95,6 +113,7 @@ bool Controller::ReconcileProgressive(const std::string& name, const spec::Servi
 void Controller::ApplyProgressive(const std::string& name, const rollout::RolloutDecision& decision,
                                   SteadyTime now) {
   Progressive& p = *progressive_.at(name);
+  p.wanted_new = decision.targets.new_replicas;
   for (const rollout::RolloutEvent& e : decision.events) events_.Add(e.type, name, "", e.message);
   // Persisted at every transition: a restarted server resumes at the same step and weight.
   std::string record = p.rollout.Record().dump();

@@ -130,6 +130,29 @@ TEST(ControllerProgressiveTest, ARestartedServerResumesAtTheSameStepAndWeight) {
   EXPECT_EQ(web.instances.size(), 3u);
 }
 
+TEST(ControllerProgressiveTest, ACanaryWhoseInstancesNeverBecomeHealthyIsAbortedAtItsDeadline) {
+  FakePublisher routes;
+  ControllerHarness h(WithRoutes(&routes));
+  ASSERT_TRUE(h.Start().ok());
+  const std::string strategy = kCanary + "        progress_deadline: 2s\n";
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1", 2, strategy)).ok());
+  RunTicks(h, 5);
+  h.driver().ExitAtOnce("/bin/true");
+  ASSERT_TRUE(h.Apply(ServiceYaml("v2", 2, strategy, "/bin/true")).ok());
+  for (int i = 0; i < 30; ++i) {
+    h.Advance(Duration(100));
+    h.Tick();
+    EXPECT_EQ(routes.Weight("revision 2"), 0u) << "a crashing canary got traffic";
+  }
+  RunTicks(h, 4);
+  ServiceInfo web = h.Service();
+  EXPECT_EQ(web.rollout, RolloutState::kFailed);
+  EXPECT_NE(web.rollout_reason.find("0 of 1 new instances healthy after 2s"), std::string::npos)
+      << web.rollout_reason;
+  EXPECT_EQ(web.revision, 1);
+  for (const auto& inst : web.instances) EXPECT_EQ(inst.revision, 1) << inst.id;
+}
+
 TEST(ControllerProgressiveTest, CommandsWithoutARolloutAreNotFound) {
   FakePublisher routes;
   ControllerHarness h(WithRoutes(&routes));
