@@ -1,6 +1,11 @@
 // Canary rollouts with the real server, real cairn-hello instances and the built-in router:
 // a good canary is promoted through its steps on its own; a canary failing 5% of its requests
 // is rolled back by its judged step, with every user back on the old version.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -41,6 +46,37 @@ void Load(int port, std::atomic<bool>& stop, Tally& tally, int max) {
       ++tally.failed_by_version[version];
     }
   }
+}
+
+// The version that answers GET / with `X-User-Id: user` (empty when no answer).
+std::string VersionFor(int port, const std::string& user) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  timeval tv{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string reply;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    std::string request =
+        "GET / HTTP/1.1\r\nHost: x\r\nX-User-Id: " + user + "\r\nConnection: close\r\n\r\n";
+    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+        static_cast<ssize_t>(request.size())) {
+      char buf[4096];
+      for (int i = 0; i < 100; ++i) {
+        ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+        if (n <= 0) break;
+        reply.append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  ::close(fd);
+  size_t body = reply.find("\r\n\r\n");
+  if (reply.rfind("HTTP/1.1 200", 0) != 0 || body == std::string::npos) return "";
+  json j = json::parse(reply.substr(body + 4), nullptr, false);
+  return j.is_object() ? j.value("version", "") : "";
 }
 
 bool RolloutState(const json& status, const std::string& state) {
@@ -120,6 +156,55 @@ TEST(CanaryIntegrationTest, ACanaryFailingFivePercentIsRolledBackAndEveryoneIsOn
       "failed answers without a version (the canary's 5%%)\n",
       std::chrono::duration<double>(rolled_back - started).count(), tally.ok_by_version["v1"],
       tally.failed_by_version["v1"], tally.ok_by_version["v2"], tally.failed_by_version["?"]);
+}
+
+TEST(CanaryIntegrationTest, CohortUsersStayOnTheCanaryAsItsWeightGrows) {
+  TestServer server;
+  ASSERT_TRUE(server.Start());
+  int listen = FreeLoopbackPort();
+  HelloSpec v1{.replicas = 2, .version = "v1", .listen_port = listen};
+  v1.strategy =
+      "      canary:\n"
+      "        cohort: header:X-User-Id\n"
+      "        steps: [{weight: 20}, {pause: 5s}, {weight: 60}, {pause: {}}]\n";
+  ASSERT_TRUE(server.ApplyAndWait(HelloYaml(v1), "v1"));
+  HelloSpec v2 = v1;
+  v2.version = "v2";
+  ASSERT_TRUE(server.Apply(HelloYaml(v2), "v2").ok());
+  // At 20 %: which users are on v2, asked twice each (the same answer both times). The 5 s
+  // pause after the first weight step leaves time to ask.
+  auto saw = [&](const std::string& type) {
+    for (const json& e : server.Events()) {
+      if (e.value("type", "") == type) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(server.WaitFor([&](const json&) { return saw("rollout.weight"); }, 20s))
+      << server.Diagnostics();
+  std::map<std::string, std::string> first;
+  int on_v2 = 0;
+  for (int u = 0; u < 100; ++u) {
+    std::string user = "user-" + std::to_string(u);
+    first[user] = VersionFor(listen, user);
+    EXPECT_EQ(VersionFor(listen, user), first[user]) << user << " switched at one weight";
+    on_v2 += first[user] == "v2";
+  }
+  EXPECT_GT(on_v2, 5);
+  EXPECT_LT(on_v2, 40);
+  // At 60 %: every user who was on v2 still is; more users joined.
+  ASSERT_TRUE(server.WaitFor([&](const json&) { return saw("rollout.waiting"); }, 20s))
+      << server.Diagnostics();
+  int on_v2_later = 0;
+  for (const auto& [user, version] : first) {
+    std::string now = VersionFor(listen, user);
+    if (version == "v2") {
+      EXPECT_EQ(now, "v2") << user << " was moved back to v1";
+    }
+    on_v2_later += now == "v2";
+  }
+  EXPECT_GT(on_v2_later, on_v2);
+  std::printf("cohort: %d of 100 users on v2 at 20%%, %d at 60%%, none moved back\n", on_v2,
+              on_v2_later);
 }
 
 }  // namespace
