@@ -108,7 +108,8 @@ int Watch(api::Client& client, const GlobalOptions& g, const RolloutOptions& o) 
   const bool tty = !g.json && isatty(STDOUT_FILENO);
   auto deadline = std::chrono::steady_clock::now() + *timeout;
   std::string last;
-  bool open_line = false;  // a redrawn line without its newline yet
+  int64_t stable_revision = 0;  // from the last rollout seen, for the end line
+  bool open_line = false;       // a redrawn line without its newline yet
   auto end_line = [&] {
     if (open_line) std::printf("\n");
     open_line = false;
@@ -121,9 +122,12 @@ int Watch(api::Client& client, const GlobalOptions& g, const RolloutOptions& o) 
     }
     if (!InProgress(*s)) {
       end_line();
-      std::printf("%s\n",
-                  g.json ? RolloutStatusJson(*s).dump().c_str() : RenderRolloutEnd(*s).c_str());
+      std::printf("%s\n", g.json ? RolloutStatusJson(*s).dump().c_str()
+                                 : RenderRolloutEnd(*s, stable_revision).c_str());
       return EndCode(*s);
+    }
+    if (const json& p = s->value("progressive", json(nullptr)); !p.is_null()) {
+      stable_revision = p["stable_revision"].get<int64_t>();
     }
     std::string line = g.json ? RolloutStatusJson(*s).dump() : RenderRolloutLine(*s);
     if (line != last) {
@@ -176,8 +180,7 @@ std::string RenderRolloutLine(const json& s) {
   std::string name = s.value("name", "");
   const json& p = s.value("progressive", json(nullptr));
   if (p.is_null()) {
-    return name + ": rolling out revision " + Rev(s["revision"]) + " (" +
-           s.value("rollout", "progressing") + ")";
+    return name + ": revision " + Rev(s["revision"]) + " " + s.value("rollout", "progressing");
   }
   std::string new_rev = Rev(p["new_revision"]);
   std::string out = name + ": " + p["strategy"].get<std::string>() + " to revision " + new_rev +
@@ -205,12 +208,14 @@ std::string RenderRolloutLine(const json& s) {
   return out;
 }
 
-std::string RenderRolloutEnd(const json& s) {
+std::string RenderRolloutEnd(const json& s, int64_t stable_revision) {
   std::string name = s.value("name", "");
   std::string rollout = s.value("rollout", "");
   if (rollout == "failed") {
-    return name + ": rollout failed: " + s.value("rollout_reason", "") + "; running revision " +
-           Rev(s["revision"]);
+    // Not s["revision"]: right after an abort it still names the aborted revision until the
+    // controller's next tick falls back to the stable one.
+    return name + ": rollout failed: " + s.value("rollout_reason", "") +
+           (stable_revision > 0 ? "; back on revision " + std::to_string(stable_revision) : "");
   }
   return name + ": revision " + Rev(s["revision"]) + " " + rollout;
 }

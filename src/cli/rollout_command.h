@@ -36,7 +36,8 @@ int RolloutCommand(const GlobalOptions& g, const RolloutOptions& o);
 // (pause), waiting_for_promote; 25% of traffic on revision 3; analysis ...").
 std::string RenderRolloutLine(const nlohmann::json& service_status);
 // The end of a rollout, when none is in progress any more: "web: revision 3 complete" or
-// "web: rollout failed: <reason>; running revision 2".
-std::string RenderRolloutEnd(const nlohmann::json& service_status);
+// "web: rollout failed: <reason>; back on revision 2" (the stable revision of the rollout
+// last seen; left out when 0, unknown).
+std::string RenderRolloutEnd(const nlohmann::json& service_status, int64_t stable_revision = 0);
 
 }  // namespace cairn::cli

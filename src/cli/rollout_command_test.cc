@@ -83,7 +83,7 @@ TEST(RenderRolloutLineTest, AnAbortNamesItsReason) {
 TEST(RenderRolloutLineTest, ARollingReplaceInProgress) {
   json s = Canary();
   s["progressive"] = nullptr;
-  EXPECT_EQ(RenderRolloutLine(s), "web: rolling out revision 3 (progressing)");
+  EXPECT_EQ(RenderRolloutLine(s), "web: revision 3 progressing");
 }
 
 TEST(RenderRolloutEndTest, CompleteOrFailedWithTheReason) {
@@ -94,8 +94,9 @@ TEST(RenderRolloutEndTest, CompleteOrFailedWithTheReason) {
   s["rollout"] = "failed";
   s["revision"] = 2;
   s["rollout_reason"] = "rollout aborted: aborted by bob";
-  EXPECT_EQ(RenderRolloutEnd(s),
-            "web: rollout failed: rollout aborted: aborted by bob; running revision 2");
+  EXPECT_EQ(RenderRolloutEnd(s), "web: rollout failed: rollout aborted: aborted by bob");
+  EXPECT_EQ(RenderRolloutEnd(s, 2),
+            "web: rollout failed: rollout aborted: aborted by bob; back on revision 2");
   EXPECT_THAT(RenderRolloutEnd(s), Not(HasSubstr("complete")));
 }
 

@@ -2,6 +2,16 @@
 # holds at half the traffic until promoted, v3 goes out as a canary and is aborted. Checks the
 # answers through the router port, `rollout status` (text, JSON, --watch) and the exit codes.
 source "$(dirname "$0")/lib.sh"
+# A background `--watch` goes too when the test ends early; then lib.sh cleans up as usual.
+WATCH_PID=""
+stop_watch_then_cleanup() {
+  local code=$?
+  set +e
+  [ -n "$WATCH_PID" ] && kill "$WATCH_PID" 2>/dev/null
+  (exit $code)
+  cleanup  # lib.sh's: reads the exit code from $?
+}
+trap stop_watch_then_cleanup EXIT
 
 # web_spec FILE VERSION STRATEGY_YAML: two cairn-hello instances of service web.
 web_spec() {
@@ -90,15 +100,23 @@ run_cli 0 apply -f "$E2E_DIR/v3.yaml" -m "v3 as a canary" --author alice
 wait_for_phase waiting_for_promote
 seen="$(versions_seen 20)"
 [ "$seen" = "v2 v3 " ] || fail "v2 and v3 must both answer during the canary, got: $seen"
+# A watch that is running when the abort comes: a line per change (stdout is no terminal).
+timeout 90 "$CAIRN" rollout status web --watch --timeout 60s >"$E2E_DIR/watch.out" 2>&1 &
+WATCH_PID=$!
+for _ in $(seq 1 50); do grep -q "waiting_for_promote" "$E2E_DIR/watch.out" && break; sleep 0.1; done
+contains "$(cat "$E2E_DIR/watch.out")" "web: canary to revision 3 over 2 — step 2 of 2 (pause), waiting_for_promote"
 run_cli 0 rollout abort web --author bob
 contains "$OUT" "Rollout of web aborted."
 contains "$OUT" "aborted by bob"
 set +e
-timeout 90 "$CAIRN" rollout status web --watch --timeout 60s >"$E2E_DIR/watch.out" 2>&1
+wait "$WATCH_PID"
 code=$?
 set -e
 [ "$code" = 4 ] || { cat "$E2E_DIR/watch.out"; fail "rollout status --watch exited $code after abort, expected 4"; }
-contains "$(cat "$E2E_DIR/watch.out")" "web: rollout failed: rollout aborted: aborted by bob"
+contains "$(cat "$E2E_DIR/watch.out")" "web: rollout failed: rollout aborted: aborted by bob; back on revision 2"
+[ "$(grep -c $'\r' "$E2E_DIR/watch.out")" = 0 ] || fail "no carriage returns when stdout is not a terminal"
+run_cli 4 rollout status web --watch
+contains "$OUT" "web: rollout failed: rollout aborted: aborted by bob"
 run_cli 0 rollout status web -o json
 [ "$(json_get 'd["rollout"]' <<<"$OUT")" = failed ] || fail "status after abort: $OUT"
 [ "$(json_get 'd["progressive"]' <<<"$OUT")" = None ] || fail "no rollout after abort: $OUT"
