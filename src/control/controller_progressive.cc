@@ -209,6 +209,23 @@ Result<ProgressiveInfo> Controller::RolloutCommand(const std::string& service,
                                                    const std::string& actor) {
   std::string action = std::string("rollout.") + rollout::RolloutCommandName(command);
   auto it = progressive_.find(service);
+  if (it == progressive_.end() && command == rollout::RolloutCommand::kRetry && head_) {
+    // An aborted rollout has handed the service back to its stable revision: retrying clears
+    // the head's failure for the service, and the next tick starts the rollout afresh.
+    auto failed = Meta("failed/" + service);
+    if (failed && std::stoll(*failed) == head_->number) {
+      ClearMeta("failed/" + service);
+      ClearMeta("failed_reason/" + service);
+      rollouts_.erase(service);
+      events_.Add("rollout.retried", service, "",
+                  "rollout of " + service + " to revision " + std::to_string(head_->number) +
+                      " started again" + (actor.empty() ? "" : " by " + actor));
+      Audit(actor, action, service, "ok");
+      ProgressiveInfo info;
+      info.new_revision = head_->number;
+      return info;
+    }
+  }
   if (it == progressive_.end()) {
     Audit(actor, action, service, "refused: no rollout in progress");
     return MakeError(ErrorCode::kNotFound,

@@ -106,6 +106,24 @@ TEST(ControllerProgressiveTest, AnAbortPutsEveryoneOnStableInTheSameCall) {
   EXPECT_EQ((*head)->number, 2);  // the revision stays in history
 }
 
+TEST(ControllerProgressiveTest, RetryStartsAnAbortedRolloutAgain) {
+  FakePublisher routes;
+  ControllerHarness h(WithRoutes(&routes));
+  StartCanary(h, routes);
+  ASSERT_TRUE(h.controller().RolloutCommand("web", rollout::RolloutCommand::kAbort, "bob").ok());
+  RunTicks(h, 6);
+  ASSERT_EQ(h.Service().rollout, RolloutState::kFailed);
+  auto retried = h.controller().RolloutCommand("web", rollout::RolloutCommand::kRetry, "bob");
+  ASSERT_TRUE(retried.ok()) << retried.error().ToString();
+  RunTicks(h, 5);
+  ServiceInfo web = h.Service();
+  ASSERT_TRUE(web.progressive.has_value());
+  EXPECT_EQ(web.progressive->state.phase, rollout::RolloutPhase::kWaitingForPromote);
+  EXPECT_EQ(routes.Weight("revision 2"), 5000u);
+  // Nothing left to retry once it runs.
+  EXPECT_FALSE(h.controller().RolloutCommand("web", rollout::RolloutCommand::kRetry, "bob").ok());
+}
+
 TEST(ControllerProgressiveTest, ARestartedServerResumesAtTheSameStepAndWeight) {
   FakePublisher routes;
   ControllerHarness h(WithRoutes(&routes));
