@@ -114,5 +114,34 @@ TEST(ProgressiveRecoveryTest, ABlueGreenServesItsPreviewThenSwitchesAndScalesThe
   EXPECT_EQ(Versions(listen, 10)["v2"], 10);
 }
 
+TEST(ProgressiveRecoveryTest, ABlueGreenUndoneInsideItsWindowSwitchesBackAtOnce) {
+  TestServer server;
+  ASSERT_TRUE(server.Start());
+  int listen = FreeLoopbackPort();
+  HelloSpec v1{.replicas = 2, .version = "v1", .listen_port = listen};
+  v1.strategy = "      blue_green:\n        auto_promote: true\n        scale_down_delay: 60s\n";
+  ASSERT_TRUE(server.ApplyAndWait(HelloYaml(v1), "v1"));
+  HelloSpec v2 = v1;
+  v2.version = "v2";
+  ASSERT_TRUE(server.Apply(HelloYaml(v2), "v2").ok());
+  ASSERT_TRUE(WaitForEvent(server, "rollout.switched", 20s)) << server.Diagnostics();
+  EXPECT_EQ(Versions(listen, 10)["v2"], 10);
+  CliResult undo = server.RunCli({"rollout", "undo", "hello", "--author", "ops"});
+  EXPECT_EQ(undo.exit_code, 0) << undo.out << undo.err;
+  // The old version never stopped: the very next requests are its.
+  EXPECT_EQ(Versions(listen, 20)["v1"], 20) << server.Diagnostics();
+  std::optional<json> failed = server.WaitFor(
+      [](const json& s) {
+        const json& hello = ServiceOrEmpty(s, "hello");
+        return hello.value("rollout", "") == "failed" && hello["instances"].size() == 2;
+      },
+      20s);
+  ASSERT_TRUE(failed.has_value()) << server.Diagnostics();
+  EXPECT_NE(ServiceOrEmpty(*failed, "hello").value("rollout_reason", "").find("by ops"),
+            std::string::npos);
+  CliResult again = server.RunCli({"rollout", "undo", "hello"});
+  EXPECT_NE(again.exit_code, 0) << "nothing left to undo";
+}
+
 }  // namespace
 }  // namespace cairn::testing
