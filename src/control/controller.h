@@ -179,10 +179,13 @@ class Controller {
   void FinishDrains(SteadyTime now);
   // Canary and blue-green (controller_progressive.cc). True when the service is in one.
   bool ReconcileProgressive(const std::string& name, const spec::ServiceSpec& target,
-                            int64_t target_revision, SteadyTime now);
+                            const std::string& target_hash, int64_t target_revision,
+                            SteadyTime now);
   void ApplyProgressive(const std::string& name, const rollout::RolloutDecision& decision,
                         SteadyTime now);
   void EndProgressive(const std::string& name);
+  // Healthy instances of `service` started from `template_hash`.
+  int HealthyInstances(const std::string& service, const std::string& template_hash) const;
   ProgressiveInfo ProgressiveOf(const std::string& name) const;
 
   Result<const spec::EnvironmentSpec*> SpecOf(int64_t revision);
@@ -218,6 +221,8 @@ class Controller {
   std::map<std::string, std::unique_ptr<Live>> live_;
   std::map<std::string, Rollout> rollouts_;  // by service
   struct Progressive;
+  // The router's counters when the rollout's analysis needs them, none otherwise.
+  router::RouterStats MeasurementsFor(const Progressive& p);
   std::map<std::string, std::unique_ptr<Progressive>> progressive_;  // by service
   std::map<std::string, TrafficSplit> splits_;              // route splits of progressive rollouts
   std::map<std::string, std::optional<std::string>> meta_;  // see Meta()

@@ -5,6 +5,10 @@
 
 namespace cairn::control {
 
+// Adopted instances get this long to answer a first probe before the controller decides
+// without them (counting them as not healthy).
+inline constexpr Duration kAdoptionSettle{5000};
+
 struct Controller::Live {
   Live(state::InstanceRecord rec, spec::ServiceSpec svc, SteadyTime now,
        runtime::RestartPolicyOptions restart_options)
@@ -60,7 +64,9 @@ struct Controller::Progressive {
   int64_t stable_revision = 0;
   spec::ServiceSpec target;  // the new template
   spec::ServiceSpec stable;  // the stable template
-  std::string saved;         // the record last persisted (meta rollout/<service>)
+  std::string target_hash;   // their ServiceTemplateHash, computed once
+  std::string stable_hash;
+  std::string saved;  // the record last persisted (meta rollout/<service>)
   // Progress deadline: new instances the last decision wanted, and since when fewer of them
   // have been healthy (zero while enough are).
   int wanted_new = 0;

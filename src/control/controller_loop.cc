@@ -18,9 +18,6 @@ namespace {
 
 constexpr Duration kStartRetryDelay{1000};
 constexpr Duration kRotationInterval{5000};
-// Adopted instances get this long to answer a first probe before the controller decides
-// without them (counting them as not healthy).
-constexpr Duration kAdoptionSettle{5000};
 // The least time between taking an instance out of the route table and stopping it.
 constexpr Duration kDrainGrace{200};
 
@@ -229,7 +226,7 @@ void Controller::Reconcile(SteadyTime now) {
 
     // Canary and blue-green follow their rollout engine (controller_progressive.cc).
     if (target && !fallback && target->strategy != spec::StrategyKind::kRolling &&
-        ReconcileProgressive(name, *target, target_revision, now)) {
+        ReconcileProgressive(name, *target, t.template_hash, target_revision, now)) {
       continue;
     }
     if (progressive_.count(name)) EndProgressive(name);

@@ -6,6 +6,7 @@
 // differs from the template of its stable revision (meta stable/<service>). The first version
 // of a service has nothing to compare with and simply starts; a change of replicas or of the
 // strategy alone replaces nothing, as with rolling.
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "control/controller.h"
@@ -15,55 +16,57 @@
 namespace cairn::control {
 namespace {
 
-constexpr Duration kAdoptionSettle{5000};  // as in controller_loop.cc
-
 std::string RolloutKey(const std::string& service) { return "rollout/" + service; }
 
 }  // namespace
 
 bool Controller::ReconcileProgressive(const std::string& name, const spec::ServiceSpec& target,
-                                      int64_t target_revision, SteadyTime now) {
+                                      const std::string& target_hash, int64_t target_revision,
+                                      SteadyTime now) {
   auto stable_meta = Meta("stable/" + name);
   if (!stable_meta) return false;
   int64_t stable_revision = std::stoll(*stable_meta);
   if (stable_revision == target_revision) return false;
-  auto stable_spec = SpecOf(stable_revision);
-  if (!stable_spec.ok() || !(*stable_spec)->services.count(name)) return false;
-  const spec::ServiceSpec& stable = (*stable_spec)->services.at(name);
-  std::string target_hash = spec::ServiceTemplateHash(target);
-  if (spec::ServiceTemplateHash(stable) == target_hash) return false;
 
   int64_t wall_ms = ToUnixMillis(clock_->WallNow());
-  auto& slot = progressive_[name];
-  if (!slot || slot->rollout.new_revision() != target_revision) {
+  auto it = progressive_.find(name);
+  if (it == progressive_.end() || it->second->rollout.new_revision() != target_revision ||
+      it->second->stable_revision != stable_revision) {
+    // A rollout to start (or resume after a restart): worked out once, not on every tick.
+    auto stable_spec = SpecOf(stable_revision);
+    if (!stable_spec.ok() || !(*stable_spec)->services.count(name)) return false;
+    const spec::ServiceSpec& stable = (*stable_spec)->services.at(name);
+    std::string stable_hash = spec::ServiceTemplateHash(stable);
+    if (stable_hash == target_hash) return false;  // a scale or a strategy-only change
     auto setup = RolloutFromSpec(target);
-    if (!setup.ok()) {  // refused at apply (ValidateRunnable); a record from an older server
-      progressive_.erase(name);
-      return false;
-    }
+    if (!setup.ok()) return false;  // refused at apply (ValidateRunnable)
     auto started =
         ServiceRollout::Start(name, target_revision, setup->plan, setup->analyses, wall_ms);
-    slot = std::make_unique<Progressive>(std::move(started), std::move(*setup));
-    slot->stable_revision = stable_revision;
-    slot->target = target;
-    slot->stable = stable;
+    auto fresh = std::make_unique<Progressive>(std::move(started), std::move(*setup));
+    fresh->stable_revision = stable_revision;
+    fresh->target = target;
+    fresh->stable = stable;
+    fresh->target_hash = target_hash;
+    fresh->stable_hash = stable_hash;
     bool resumed = false;
     if (auto saved = Meta(RolloutKey(name))) {
       auto record = nlohmann::json::parse(*saved, nullptr, false);
-      resumed = !record.is_discarded() && slot->rollout.Restore(record).ok();
-      if (resumed) slot->saved = *saved;
+      resumed = !record.is_discarded() && fresh->rollout.Restore(record).ok();
+      if (resumed) fresh->saved = *saved;
     }
+    char weight[32];
+    std::snprintf(weight, sizeof(weight), "%g%%", fresh->rollout.state().weight_bp / 100.0);
     const char* kind = target.strategy == spec::StrategyKind::kCanary ? "canary" : "blue-green";
-    events_.Add(
-        resumed ? "rollout.resumed" : "rollout.started", name, "",
-        std::string(resumed ? "resumed the " : "started a ") + kind + " rollout of " + name +
-            " to revision " + std::to_string(target_revision) + " over revision " +
-            std::to_string(stable_revision) +
-            (resumed ? " at step " + std::to_string(slot->rollout.state().step + 1) + ", weight " +
-                           std::to_string(slot->rollout.state().weight_bp / 100.0) + "%"
-                     : ""));
+    events_.Add(resumed ? "rollout.resumed" : "rollout.started", name, "",
+                std::string(resumed ? "resumed the " : "started a ") + kind + " rollout of " +
+                    name + " to revision " + std::to_string(target_revision) + " over revision " +
+                    std::to_string(stable_revision) +
+                    (resumed ? " at step " + std::to_string(fresh->rollout.state().step + 1) +
+                                   ", weight " + weight
+                             : ""));
+    it = progressive_.insert_or_assign(name, std::move(fresh)).first;
   }
-  Progressive& p = *slot;
+  Progressive& p = *it->second;
 
   // Instances adopted after a restart have no health answer yet: keep the persisted split and
   // decide nothing, so traffic never flips while the server recovers.
@@ -80,14 +83,8 @@ bool Controller::ReconcileProgressive(const std::string& name, const spec::Servi
   split.cohort = p.setup.cohort;
   if (settling) return true;
 
-  int new_healthy = 0;
-  for (const auto& [id, live] : live_) {
-    if (live->record.service == name && live->record.template_hash == target_hash &&
-        live->phase == InstancePhase::kHealthy) {
-      ++new_healthy;
-    }
-  }
-  router::RouterStats stats = options_.routes ? options_.routes->Stats() : router::RouterStats{};
+  int new_healthy = HealthyInstances(name, p.target_hash);
+  router::RouterStats stats = MeasurementsFor(p);
   // The progress deadline: the instances a step asked for must be healthy within it, or the
   // rollout is aborted (as a rolling replace falls back).
   Duration deadline = target.strategy == spec::StrategyKind::kCanary
@@ -123,8 +120,6 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
   }
 
   const rollout::RolloutTargets& t = decision.targets;
-  std::string target_hash = spec::ServiceTemplateHash(p.target);
-  std::string stable_hash = spec::ServiceTemplateHash(p.stable);
   std::vector<InstanceView> views;
   for (const auto& [id, live] : live_) {
     if (live->record.service == name) {
@@ -132,7 +127,7 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
     }
   }
   ProgressiveDecision d =
-      DecideProgressive({target_hash, t.new_replicas, stable_hash, t.stable_replicas}, views);
+      DecideProgressive({p.target_hash, t.new_replicas, p.stable_hash, t.stable_replicas}, views);
   int64_t new_revision = p.rollout.new_revision();
   for (const std::string& id : d.stop) {
     BeginStop(*live_.at(id), "rollout of revision " + std::to_string(new_revision) + ": " +
@@ -184,6 +179,22 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
   }
 }
 
+int Controller::HealthyInstances(const std::string& service,
+                                 const std::string& template_hash) const {
+  int n = 0;
+  for (const auto& [id, live] : live_) {
+    n += live->record.service == service && live->record.template_hash == template_hash &&
+         live->phase == InstancePhase::kHealthy;
+  }
+  return n;
+}
+
+router::RouterStats Controller::MeasurementsFor(const Progressive& p) {
+  // Collecting the router's counters visits every worker: only when an analysis needs them.
+  if (!options_.routes || !p.rollout.WantsMeasurements()) return {};
+  return options_.routes->Stats();
+}
+
 void Controller::EndProgressive(const std::string& name) {
   progressive_.erase(name);
   splits_.erase(name);
@@ -232,15 +243,8 @@ Result<ProgressiveInfo> Controller::RolloutCommand(const std::string& service,
                      "no canary or blue-green rollout of " + service + " is in progress");
   }
   Progressive& p = *it->second;
-  std::string target_hash = spec::ServiceTemplateHash(p.target);
-  int new_healthy = 0;
-  for (const auto& [id, live] : live_) {
-    if (live->record.service == service && live->record.template_hash == target_hash &&
-        live->phase == InstancePhase::kHealthy) {
-      ++new_healthy;
-    }
-  }
-  router::RouterStats stats = options_.routes ? options_.routes->Stats() : router::RouterStats{};
+  int new_healthy = HealthyInstances(service, p.target_hash);
+  router::RouterStats stats = MeasurementsFor(p);
   rollout::RolloutDecision d =
       p.rollout.Command(command, actor, stats, new_healthy, ToUnixMillis(clock_->WallNow()));
   if (!d.command_error.empty()) {

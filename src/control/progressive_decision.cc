@@ -5,27 +5,11 @@
 namespace cairn::control {
 namespace {
 
-// Lower goes first when there are too many: what serves nobody before what serves users.
-int SurplusRank(InstancePhase phase) {
-  switch (phase) {
-    case InstancePhase::kCrashed:
-      return 0;
-    case InstancePhase::kUnhealthy:
-      return 1;
-    case InstancePhase::kStarting:
-      return 2;
-    default:
-      return 3;
-  }
-}
-
 // Sizes one template's instances to `want`; returns how many to start.
 int Size(std::vector<const InstanceView*> have, int want, std::vector<std::string>* stop) {
   int surplus = static_cast<int>(have.size()) - std::max(want, 0);
   if (surplus <= 0) return -surplus;
-  std::stable_sort(have.begin(), have.end(), [](const InstanceView* a, const InstanceView* b) {
-    return SurplusRank(a->phase) < SurplusRank(b->phase);
-  });
+  have = InRemovalOrder(std::move(have));
   for (int i = 0; i < surplus; ++i) stop->push_back(have[i]->id);
   return 0;
 }

@@ -39,14 +39,14 @@ int RemovalRank(InstancePhase phase) {
   return 4;
 }
 
+}  // namespace
+
 std::vector<const InstanceView*> InRemovalOrder(std::vector<const InstanceView*> list) {
   std::stable_sort(list.begin(), list.end(), [](const InstanceView* a, const InstanceView* b) {
     return RemovalRank(a->phase) < RemovalRank(b->phase);
   });
   return list;
 }
-
-}  // namespace
 
 ServiceDecision DecideService(const ServiceTarget& target,
                               const std::vector<InstanceView>& instances) {

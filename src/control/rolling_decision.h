@@ -38,6 +38,10 @@ struct ServiceDecision {
   bool complete = false;          // exactly `replicas` target instances, all healthy, no others
 };
 
+// `list` in the order instances are removed when there are too many: what serves nobody
+// (crashed, unhealthy, starting) before what serves users; stable within a rank.
+std::vector<const InstanceView*> InRemovalOrder(std::vector<const InstanceView*> list);
+
 // Invariants kept: at most replicas + max_surge instances not stopping; healthy instances
 // never drop below replicas - max_unavailable, and never to zero while some are healthy
 // and replicas > 0. Non-healthy instances of an old template are removed first.

@@ -58,6 +58,13 @@ class ServiceRollout {
                                    const router::RouterStats& stats, int new_healthy,
                                    int64_t now_ms);
 
+  // Whether the next Tick or Command judges an analysis interval and so reads the router's
+  // counters (otherwise an empty RouterStats will do).
+  bool WantsMeasurements() const {
+    return !rollout::IsTerminal(state_.phase) &&
+           (last_targets_.step_analysis || last_targets_.background_analysis);
+  }
+
   const std::string& service() const { return service_; }
   int64_t new_revision() const { return new_revision_; }
   const rollout::RolloutPlan& plan() const { return plan_; }
