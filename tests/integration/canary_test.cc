@@ -173,14 +173,7 @@ TEST(CanaryIntegrationTest, CohortUsersStayOnTheCanaryAsItsWeightGrows) {
   ASSERT_TRUE(server.Apply(HelloYaml(v2), "v2").ok());
   // At 20 %: which users are on v2, asked twice each (the same answer both times). The 5 s
   // pause after the first weight step leaves time to ask.
-  auto saw = [&](const std::string& type) {
-    for (const json& e : server.Events()) {
-      if (e.value("type", "") == type) return true;
-    }
-    return false;
-  };
-  ASSERT_TRUE(server.WaitFor([&](const json&) { return saw("rollout.weight"); }, 20s))
-      << server.Diagnostics();
+  ASSERT_TRUE(server.WaitForEvent("rollout.weight", 20s)) << server.Diagnostics();
   std::map<std::string, std::string> first;
   int on_v2 = 0;
   for (int u = 0; u < 100; ++u) {
@@ -192,8 +185,7 @@ TEST(CanaryIntegrationTest, CohortUsersStayOnTheCanaryAsItsWeightGrows) {
   EXPECT_GT(on_v2, 5);
   EXPECT_LT(on_v2, 40);
   // At 60 %: every user who was on v2 still is; more users joined.
-  ASSERT_TRUE(server.WaitFor([&](const json&) { return saw("rollout.waiting"); }, 20s))
-      << server.Diagnostics();
+  ASSERT_TRUE(server.WaitForEvent("rollout.waiting", 20s)) << server.Diagnostics();
   int on_v2_later = 0;
   for (const auto& [user, version] : first) {
     std::string now = VersionFor(listen, user);

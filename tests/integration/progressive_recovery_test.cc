@@ -11,23 +11,6 @@
 namespace cairn::testing {
 namespace {
 
-bool SawEvent(TestServer& server, const std::string& type) {
-  for (const json& e : server.Events()) {
-    if (e.value("type", "") == type) return true;
-  }
-  return false;
-}
-
-// Waits (bounded) until the server has logged an event of `type`.
-bool WaitForEvent(TestServer& server, const std::string& type, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (SawEvent(server, type)) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
-}
-
 // The versions that answer `n` requests on `port`.
 std::map<std::string, int> Versions(int port, int n) {
   std::map<std::string, int> seen;
@@ -50,7 +33,7 @@ TEST(ProgressiveRecoveryTest, ACanaryResumesAfterKill9AtTheSameStepAndSplit) {
   HelloSpec v2 = v1;
   v2.version = "v2";
   ASSERT_TRUE(server.Apply(HelloYaml(v2), "v2").ok());
-  ASSERT_TRUE(WaitForEvent(server, "rollout.waiting", 20s)) << server.Diagnostics();
+  ASSERT_TRUE(server.WaitForEvent("rollout.waiting", 20s)) << server.Diagnostics();
   std::map<std::string, int> before = Versions(listen, 60);
   EXPECT_GT(before["v1"], 0);
   EXPECT_GT(before["v2"], 0);
@@ -63,7 +46,7 @@ TEST(ProgressiveRecoveryTest, ACanaryResumesAfterKill9AtTheSameStepAndSplit) {
 
   server.Kill9();
   ASSERT_TRUE(server.Restart());
-  ASSERT_TRUE(WaitForEvent(server, "rollout.resumed", 10s)) << server.Diagnostics();
+  ASSERT_TRUE(server.WaitForEvent("rollout.resumed", 10s)) << server.Diagnostics();
   // Same instances (adopted, none started or stopped), same split, still held for a person.
   std::optional<json> settled = server.WaitFor(
       [&](const json& s) {
@@ -78,8 +61,8 @@ TEST(ProgressiveRecoveryTest, ACanaryResumesAfterKill9AtTheSameStepAndSplit) {
   EXPECT_GT(after["v1"], 0) << server.Diagnostics();
   EXPECT_GT(after["v2"], 0) << server.Diagnostics();
   EXPECT_EQ(after.size(), 2u) << "only v1 and v2 answers, no errors";
-  EXPECT_FALSE(SawEvent(server, "rollout.completed"));
-  EXPECT_FALSE(SawEvent(server, "rollout.aborted"));
+  EXPECT_FALSE(server.HasEvent("rollout.completed"));
+  EXPECT_FALSE(server.HasEvent("rollout.aborted"));
 }
 
 TEST(ProgressiveRecoveryTest, ABlueGreenServesItsPreviewThenSwitchesAndScalesTheOldDown) {
@@ -94,11 +77,11 @@ TEST(ProgressiveRecoveryTest, ABlueGreenServesItsPreviewThenSwitchesAndScalesThe
   HelloSpec v2 = v1;
   v2.version = "v2";
   ASSERT_TRUE(server.Apply(HelloYaml(v2), "v2").ok());
-  ASSERT_TRUE(WaitForEvent(server, "rollout.ready", 20s)) << server.Diagnostics();
+  ASSERT_TRUE(server.WaitForEvent("rollout.ready", 20s)) << server.Diagnostics();
   // Before the switch: users on v1, the preview port on v2.
   std::map<std::string, int> main_before = Versions(listen, 20);
   std::map<std::string, int> preview_before = Versions(preview, 20);
-  ASSERT_TRUE(WaitForEvent(server, "rollout.switched", 20s)) << server.Diagnostics();
+  ASSERT_TRUE(server.WaitForEvent("rollout.switched", 20s)) << server.Diagnostics();
   std::map<std::string, int> main_after = Versions(listen, 20);
   EXPECT_EQ(main_before["v1"], 20) << server.Diagnostics();
   EXPECT_EQ(preview_before["v2"], 20) << server.Diagnostics();
@@ -124,7 +107,7 @@ TEST(ProgressiveRecoveryTest, ABlueGreenUndoneInsideItsWindowSwitchesBackAtOnce)
   HelloSpec v2 = v1;
   v2.version = "v2";
   ASSERT_TRUE(server.Apply(HelloYaml(v2), "v2").ok());
-  ASSERT_TRUE(WaitForEvent(server, "rollout.switched", 20s)) << server.Diagnostics();
+  ASSERT_TRUE(server.WaitForEvent("rollout.switched", 20s)) << server.Diagnostics();
   EXPECT_EQ(Versions(listen, 10)["v2"], 10);
   CliResult undo = server.RunCli({"rollout", "undo", "hello", "--author", "ops"});
   EXPECT_EQ(undo.exit_code, 0) << undo.out << undo.err;

@@ -587,6 +587,22 @@ json TestServer::Events() {
   return reply.status == 200 && reply.body.is_array() ? reply.body : json::array();
 }
 
+bool TestServer::HasEvent(const std::string& type) {
+  for (const json& e : Events()) {
+    if (e.value("type", "") == type) return true;
+  }
+  return false;
+}
+
+bool TestServer::WaitForEvent(const std::string& type, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (HasEvent(type)) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
 CliResult TestServer::RunCli(std::vector<std::string> args, std::chrono::milliseconds deadline) {
   args.insert(args.begin(), CAIRN_BINARY);
   args.push_back("--addr");

@@ -143,6 +143,9 @@ class TestServer {
   // GET /v1/revisions as a list (empty when unreachable).
   json Revisions();
   json Events();
+  // Whether the server has logged an event of `type`; WaitForEvent polls (bounded) for one.
+  bool HasEvent(const std::string& type);
+  bool WaitForEvent(const std::string& type, std::chrono::milliseconds timeout);
 
   // Runs `cairn ARGS... --addr ADDR`.
   CliResult RunCli(std::vector<std::string> args, std::chrono::milliseconds deadline = 20s);
