@@ -2,9 +2,13 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 
+#include <cerrno>
+#include <cstring>
 #include <memory>
 
+#include "image/openat_beneath.h"
 #include "image/safe_path.h"
 #include "image/unpack_entry.h"
 
@@ -37,46 +41,66 @@ Error WithContext(Error error, const UnpackSource& layer, std::string_view entry
   return error;
 }
 
+// An open layer. The descriptor (for a File source) outlives the archive reading it.
+struct Reader {
+  unpack_internal::UnpackFd file;
+  ArchivePtr archive;
+};
+
 // Only the filter the media type names is enabled: libarchive then reads exactly that, and a
 // mislabelled layer fails instead of being guessed at.
-Result<ArchivePtr> OpenReader(const UnpackSource& layer, LayerCompression compression) {
-  ArchivePtr a(archive_read_new());
-  if (!a) return MakeError(ErrorCode::kInternal, "libarchive: out of memory");
-  archive_read_support_format_tar(a.get());
-  archive_read_support_format_empty(a.get());
+Result<Reader> OpenReader(const UnpackSource& layer, LayerCompression compression) {
+  Reader reader;
+  if (layer.kind == UnpackSource::Kind::kFile) {
+    // Opened here, not by libarchive, so a missing file is told apart from a malformed one.
+    reader.file = unpack_internal::UnpackFd(open(layer.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!reader.file.valid()) {
+      return MakeError(ErrorCode::kIo, std::string("cannot open the layer: ") + strerror(errno),
+                       "layer " + layer.name);
+    }
+  }
+  reader.archive.reset(archive_read_new());
+  archive* a = reader.archive.get();
+  if (a == nullptr) return MakeError(ErrorCode::kInternal, "libarchive: out of memory");
+  archive_read_support_format_tar(a);
+  archive_read_support_format_empty(a);
   int r = ARCHIVE_OK;
   switch (compression) {
     case LayerCompression::kNone:
       break;
     case LayerCompression::kGzip:
-      r = archive_read_support_filter_gzip(a.get());
+      r = archive_read_support_filter_gzip(a);
       break;
     case LayerCompression::kZstd:
-      r = archive_read_support_filter_zstd(a.get());
+      r = archive_read_support_filter_zstd(a);
       break;
   }
   // ARCHIVE_WARN means libarchive would run an external program: refused, it is not built in.
   if (r != ARCHIVE_OK) {
     return MakeError(ErrorCode::kUnavailable,
-                     "this libarchive cannot decompress the layer in-process", layer.name);
+                     "this libarchive cannot decompress the layer in-process",
+                     "layer " + layer.name);
   }
   switch (layer.kind) {
     case UnpackSource::Kind::kFile:
-      r = archive_read_open_filename(a.get(), layer.path.c_str(), kReadBlock);
+      r = archive_read_open_fd(a, reader.file.get(), kReadBlock);
       break;
     case UnpackSource::Kind::kFd:
-      r = archive_read_open_fd(a.get(), layer.fd, kReadBlock);
+      r = archive_read_open_fd(a, layer.fd, kReadBlock);
       break;
     case UnpackSource::Kind::kMemory:
-      r = archive_read_open_memory(a.get(), layer.bytes.data(), layer.bytes.size());
+      r = archive_read_open_memory(a, layer.bytes.data(), layer.bytes.size());
       break;
   }
   if (r != ARCHIVE_OK) {
-    const char* text = archive_error_string(a.get());
-    return MakeError(ErrorCode::kIo, std::string("cannot open the layer: ") + (text ? text : "?"),
-                     layer.name);
+    // Opening reads the first block to find the format: not a tar, or not the compression the
+    // media type names.
+    const char* text = archive_error_string(a);
+    return MakeError(ErrorCode::kInvalidArgument,
+                     std::string("cannot read the layer: ") + (text ? text : "?"),
+                     "layer " + layer.name);
   }
-  return a;
+  return reader;
 }
 
 }  // namespace
@@ -103,9 +127,9 @@ Result<LayerCompression> LayerCompressionForMediaType(std::string_view media_typ
 
 Result<UnpackStats> ApplyLayer(int root_fd, const UnpackSource& layer, LayerCompression compression,
                                const UnpackLimits& limits, UnpackStats so_far) {
-  Result<ArchivePtr> reader = OpenReader(layer, compression);
+  Result<Reader> reader = OpenReader(layer, compression);
   if (!reader.ok()) return reader.error();
-  archive* a = reader->get();
+  archive* a = reader->archive.get();
   UnpackStats stats = so_far;
   unpack_internal::LayerWriter writer(root_fd, limits, &stats);
   for (;;) {
