@@ -31,7 +31,10 @@ Controller::Controller(boost::asio::io_context& io, ControllerOptions options,
       driver_(std::move(driver)),
       clock_(clock),
       events_(clock, 2000, options_.echo_events),
-      timer_(io) {}
+      timer_(io) {
+  if (!options_.metrics) own_metrics_ = std::make_unique<PrometheusClient>(io);
+  metrics_ = options_.metrics ? options_.metrics : own_metrics_.get();
+}
 
 Controller::~Controller() = default;
 

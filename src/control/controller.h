@@ -60,6 +60,9 @@ struct ControllerOptions {
   bool echo_events = true;
   // The router to keep informed, or null (no routing). Not owned; must outlive the controller.
   RoutePublisher* routes = nullptr;
+  // Where Prometheus checks' queries go; null: a PrometheusClient on the controller's
+  // io_context. Not owned; must outlive the controller.
+  MetricSource* metrics = nullptr;
   // An instance leaving the route table gets this long to finish its in-flight requests
   // before it is sent SIGTERM (sooner once the router reports none in flight).
   Duration drain_timeout{10000};
@@ -228,6 +231,12 @@ class Controller {
   std::map<std::string, std::optional<std::string>> meta_;  // see Meta()
   SteadyTime next_rotation_{};
   std::function<void()> stop_all_done_;
+  // Sends a rollout's metric queries; answers come back through SupplyReading.
+  void SendQueries(const std::string& name, Progressive& p);
+  std::unique_ptr<MetricSource> own_metrics_;  // when options_.metrics is null
+  MetricSource* metrics_;
+  // Callbacks of queries in flight hold a weak_ptr to this: dropped once the controller is gone.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   std::string published_routes_;  // signature of the last published table
   std::string failed_routes_;     // signature of the last table the router refused
   uint64_t route_generation_ = 0;

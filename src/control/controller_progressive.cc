@@ -40,6 +40,7 @@ bool Controller::ReconcileProgressive(const std::string& name, const spec::Servi
     if (stable_hash == target_hash) return false;  // a scale or a strategy-only change
     auto setup = RolloutFromSpec(target);
     if (!setup.ok()) return false;  // refused at apply (ValidateRunnable)
+    ExpandQueries({name, target_revision, stable_revision}, &setup->analyses);
     auto started =
         ServiceRollout::Start(name, target_revision, setup->plan, setup->analyses, wall_ms);
     auto fresh = std::make_unique<Progressive>(std::move(started), std::move(*setup));
@@ -111,6 +112,7 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
                                   SteadyTime now) {
   Progressive& p = *progressive_.at(name);
   p.wanted_new = decision.targets.new_replicas;
+  SendQueries(name, p);
   for (const rollout::RolloutEvent& e : decision.events) events_.Add(e.type, name, "", e.message);
   // Persisted at every transition: a restarted server resumes at the same step and weight.
   std::string record = p.rollout.Record().dump();
@@ -176,6 +178,19 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
                     " aborted: " + reason + "; back on revision " +
                     std::to_string(p.stable_revision));
     EndProgressive(name);
+  }
+}
+
+void Controller::SendQueries(const std::string& name, Progressive& p) {
+  for (PendingQuery& q : p.rollout.TakeQueries()) {
+    metrics_->Query(q.request, [this, alive = std::weak_ptr<int>(alive_), name,
+                                revision = p.rollout.new_revision(), batch = q.batch,
+                                background = q.background](rollout::MetricReading reading) {
+      if (alive.expired()) return;
+      auto it = progressive_.find(name);
+      if (it == progressive_.end() || it->second->rollout.new_revision() != revision) return;
+      it->second->rollout.SupplyReading(batch, background, std::move(reading));
+    });
   }
 }
 

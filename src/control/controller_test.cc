@@ -123,8 +123,8 @@ TEST(ControllerTest, CommandNotOnPathIsRejectedNamingTheField) {
   EXPECT_FALSE(head->has_value());
 }
 
-// canary and blue_green parse, but no rollout engine runs them yet: apply and plan refuse
-// them by name instead of replacing the service with a rolling replace.
+// What the environment file allows but this server cannot run (a Prometheus check over https)
+// is refused at apply by its field, before a revision is written.
 TEST(ControllerTest, AnalysesThisServerCannotRunAreRefusedAtApply) {
   ControllerHarness h;
   ASSERT_TRUE(h.Start().ok());
@@ -133,13 +133,14 @@ TEST(ControllerTest, AnalysesThisServerCannotRunAreRefusedAtApply) {
       "v1", 1,
       ports + "    strategy:\n      canary:\n        steps: [{weight: 5}]\n"
               "        analysis:\n          prometheus:\n            - name: db_errors\n"
+              "              address: https://prom.internal:9090\n"
               "              query: 'sum(rate(db_errors_total[1m]))'\n"
               "              condition: \"<= 0.5\"\n"));
   ASSERT_FALSE(canary.ok());
   EXPECT_EQ(canary.error().code, ErrorCode::kInvalidArgument);
   EXPECT_THAT(canary.error().message,
-              HasSubstr("services.web.strategy.canary.analysis.prometheus: Prometheus checks "
-                        "are not supported"));
+              HasSubstr("services.web.strategy.canary.analysis.prometheus[0].address: https "
+                        "Prometheus addresses are not supported"));
   auto head = h.controller().store().Head();
   ASSERT_TRUE(head.ok());
   EXPECT_FALSE(head->has_value());

@@ -1,6 +1,26 @@
 #include "control/rollout_from_spec.h"
 
+#include "control/prometheus_query.h"
+
 namespace cairn::control {
+
+namespace {
+
+rollout::Comparison MetricComparison(spec::Comparison comparison) {
+  switch (comparison) {
+    case spec::Comparison::kLess:
+      return rollout::Comparison::kLess;
+    case spec::Comparison::kLessOrEqual:
+      return rollout::Comparison::kLessOrEqual;
+    case spec::Comparison::kGreater:
+      return rollout::Comparison::kGreater;
+    case spec::Comparison::kGreaterOrEqual:
+      return rollout::Comparison::kGreaterOrEqual;
+  }
+  return rollout::Comparison::kLessOrEqual;
+}
+
+}  // namespace
 
 AnalysisConfig AnalysisFromSpec(const spec::AnalysisSpec& a, bool background) {
   AnalysisConfig c;
@@ -19,17 +39,33 @@ AnalysisConfig AnalysisFromSpec(const spec::AnalysisSpec& a, bool background) {
   c.limits.failure_limit = a.failure_limit;
   c.limits.inconclusive_limit = a.inconclusive_limit;
   c.limits.count = background ? 0 : a.count;
+  for (const spec::PrometheusCheckSpec& check : a.prometheus) {
+    c.criteria.metrics.push_back(
+        {check.name, MetricComparison(check.condition.comparison), check.condition.value});
+    c.queries.push_back({check.name, check.address, check.query});
+  }
   return c;
+}
+
+void ExpandQueries(const QueryVariables& vars, AnalysisConfigs* analyses) {
+  auto expand = [&](AnalysisConfig& config) {
+    for (MetricRequest& q : config.queries) q.query = ExpandQuery(q.query, vars);
+  };
+  for (auto& [_, config] : analyses->steps) expand(config);
+  if (analyses->background) expand(*analyses->background);
+  if (analyses->prepromotion) expand(*analyses->prepromotion);
 }
 
 namespace {
 
+// An address the query provider cannot use (https), named by its field.
 Status RefuseUnsupported(const spec::AnalysisSpec& a, const std::string& where) {
-  if (!a.prometheus.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "Prometheus checks are not supported by this cairn yet; remove them or "
-                     "use the router's success_rate and latency checks",
-                     where + ".prometheus");
+  for (size_t i = 0; i < a.prometheus.size(); ++i) {
+    auto address = ParseHttpAddress(a.prometheus[i].address);
+    if (!address.ok()) {
+      return MakeError(ErrorCode::kInvalidArgument, address.error().message,
+                       where + ".prometheus[" + std::to_string(i) + "].address");
+    }
   }
   return OkStatus();
 }

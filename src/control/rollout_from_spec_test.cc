@@ -82,16 +82,40 @@ TEST(RolloutFromSpecTest, ABlueGreenMapsPreviewAutoPromoteAndItsAnalysis) {
   EXPECT_EQ(RolloutFromSpec(svc)->plan.auto_promote, rollout::AutoPromote::kManual);
 }
 
-TEST(RolloutFromSpecTest, PrometheusChecksAreRefusedUntilTheProviderExists) {
+TEST(RolloutFromSpecTest, PrometheusChecksBecomeMetricChecksWithTheirQueries) {
   spec::ServiceSpec svc;
   svc.name = "web";
   svc.strategy = spec::StrategyKind::kBlueGreen;
   spec::AnalysisSpec a = Checks();
-  a.prometheus.push_back({"db_errors", "http://127.0.0.1:9090", "sum(x)", {}});
+  a.prometheus.push_back({"db_errors",
+                          "http://127.0.0.1:9090",
+                          "sum(errors{revision=\"{{revision}}\"}) / {{stable_revision}}",
+                          {spec::Comparison::kLess, 0.5}});
+  svc.blue_green.analysis = a;
+  Result<RolloutSetup> setup = RolloutFromSpec(svc);
+  ASSERT_TRUE(setup.ok()) << setup.error().message;
+  const AnalysisConfig& config = *setup->analyses.prepromotion;
+  ASSERT_EQ(config.criteria.metrics.size(), 1u);
+  EXPECT_EQ(config.criteria.metrics[0].name, "db_errors");
+  EXPECT_EQ(config.criteria.metrics[0].comparison, rollout::Comparison::kLess);
+  EXPECT_EQ(config.criteria.metrics[0].limit, 0.5);
+  ASSERT_EQ(config.queries.size(), 1u);
+  EXPECT_EQ(config.queries[0].address, "http://127.0.0.1:9090");
+  ExpandQueries({"web", 8, 7}, &setup->analyses);
+  EXPECT_EQ(setup->analyses.prepromotion->queries[0].query, "sum(errors{revision=\"8\"}) / 7");
+}
+
+TEST(RolloutFromSpecTest, AnHttpsPrometheusIsRefusedNamingItsField) {
+  spec::ServiceSpec svc;
+  svc.name = "web";
+  svc.strategy = spec::StrategyKind::kBlueGreen;
+  spec::AnalysisSpec a = Checks();
+  a.prometheus.push_back({"db_errors", "https://prom:9090", "sum(x)", {}});
   svc.blue_green.analysis = a;
   Result<RolloutSetup> setup = RolloutFromSpec(svc);
   ASSERT_FALSE(setup.ok());
-  EXPECT_EQ(setup.error().context, "services.web.strategy.blue_green.analysis.prometheus");
+  EXPECT_EQ(setup.error().context,
+            "services.web.strategy.blue_green.analysis.prometheus[0].address");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "control/service_rollout.h"
 
+#include <algorithm>
 #include <set>
+#include <utility>
 
 #include "control/route_builder.h"
 
@@ -79,6 +81,8 @@ void ServiceRollout::Judge(const router::RouterStats& stats, int64_t now_ms, boo
     step_run_ = {};
     step_run_id_ = state_.analysis_id;
     next_judgement_ms_ = 0;  // a fresh run measures a fresh interval
+    awaited_.reset();
+    queries_.clear();
   }
   if (background_config && !background_started_) {
     background_started_ = true;
@@ -86,6 +90,19 @@ void ServiceRollout::Judge(const router::RouterStats& stats, int64_t now_ms, boo
   }
   if (!step_config && !background_config) {
     next_judgement_ms_ = 0;
+    awaited_.reset();
+    queries_.clear();
+    return;
+  }
+  if (awaited_) {
+    // An ended interval waits for its metric readings; the next one is being measured.
+    if (awaited_->outstanding > 0 && now_ms < awaited_->give_up_ms) return;
+    AwaitedVerdict done = std::move(*awaited_);
+    awaited_.reset();
+    queries_.clear();
+    Record(done.step && done.step_run_id == step_run_id_ ? step_config : nullptr,
+           done.background ? background_config : nullptr, done.fresh, done.stable,
+           done.step_readings, done.background_readings, events);
     return;
   }
   // One cadence for both: the judged step's when there is one.
@@ -101,10 +118,46 @@ void ServiceRollout::Judge(const router::RouterStats& stats, int64_t now_ms, boo
   rollout::Window fresh = NewWindow(stats);
   rollout::Window stable = StableWindow(stats);
   next_judgement_ms_ = now_ms + interval.count();
-  auto record = [&](const AnalysisConfig& config, rollout::AnalysisRunState* run,
-                    const char* name) {
+  bool step_queries = step_config && !step_config->queries.empty();
+  bool background_queries = background_config && !background_config->queries.empty();
+  if (!step_queries && !background_queries) {
+    Record(step_config, background_config, fresh, stable, {}, {}, events);
+    return;
+  }
+  // Metric checks: the verdict waits for the queries, which must answer within the interval
+  // (at most 10 s: a Prometheus slower than that is down for this purpose).
+  AwaitedVerdict a;
+  a.batch = ++last_batch_;
+  a.step = step_config != nullptr;
+  a.step_run_id = step_run_id_;
+  a.background = background_config != nullptr;
+  a.fresh = std::move(fresh);
+  a.stable = std::move(stable);
+  Duration timeout = std::min(interval, Duration(10000));
+  auto ask = [&](const AnalysisConfig* config, bool is_background) {
+    if (!config) return;
+    for (MetricRequest request : config->queries) {
+      request.timeout = timeout;
+      queries_.push_back({a.batch, is_background, std::move(request)});
+      ++a.outstanding;
+    }
+  };
+  ask(step_config, false);
+  ask(background_config, true);
+  a.give_up_ms = now_ms + timeout.count() + 1000;
+  awaited_ = std::move(a);
+}
+
+void ServiceRollout::Record(const AnalysisConfig* step_config,
+                            const AnalysisConfig* background_config, const rollout::Window& fresh,
+                            const rollout::Window& stable,
+                            const std::vector<rollout::MetricReading>& step_readings,
+                            const std::vector<rollout::MetricReading>& background_readings,
+                            std::vector<rollout::RolloutEvent>* events) {
+  auto record = [&](const AnalysisConfig& config, rollout::AnalysisRunState* run, const char* name,
+                    const std::vector<rollout::MetricReading>& readings) {
     if (run->outcome != rollout::AnalysisOutcome::kRunning) return;
-    rollout::Judgement j = rollout::Judge(config.criteria, fresh, stable);
+    rollout::Judgement j = rollout::Judge(config.criteria, fresh, stable, readings);
     rollout::RecordJudgement(config.limits, j, run);
     events->push_back({"rollout.verdict",
                        std::string(name) + ": " + j.Summary() + " (" + std::to_string(run->passed) +
@@ -115,9 +168,22 @@ void ServiceRollout::Judge(const router::RouterStats& stats, int64_t now_ms, boo
   if (step_config) {
     record(*step_config, &step_run_,
            plan_.kind == rollout::StrategyKind::kBlueGreen ? "pre-promotion analysis"
-                                                           : "step analysis");
+                                                           : "step analysis",
+           step_readings);
   }
-  if (background_config) record(*background_config, &background_run_, "background analysis");
+  if (background_config) {
+    record(*background_config, &background_run_, "background analysis", background_readings);
+  }
+}
+
+std::vector<PendingQuery> ServiceRollout::TakeQueries() { return std::exchange(queries_, {}); }
+
+void ServiceRollout::SupplyReading(uint64_t batch, bool background,
+                                   rollout::MetricReading reading) {
+  if (!awaited_ || awaited_->batch != batch || awaited_->outstanding == 0) return;
+  (background ? awaited_->background_readings : awaited_->step_readings)
+      .push_back(std::move(reading));
+  --awaited_->outstanding;
 }
 
 rollout::RolloutDecision ServiceRollout::Step(rollout::RolloutInputs in,

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "control/interval_meter.h"
+#include "control/prometheus_client.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "rollout/analysis_run.h"
@@ -32,6 +33,15 @@ struct AnalysisConfig {
   rollout::AnalysisCriteria criteria;
   rollout::AnalysisLimits limits;  // a background analysis has count 0: it runs to the end
   Duration interval{5000};
+  // One query per criteria.metrics check, same order and names: read when an interval ends.
+  std::vector<MetricRequest> queries;
+};
+
+// A metric query the controller is to send, and the interval's verdict it feeds.
+struct PendingQuery {
+  uint64_t batch = 0;  // ServiceRollout::SupplyReading takes it back with the answer
+  bool background = false;
+  MetricRequest request;
 };
 
 // The analyses a rollout's plan names: per judged canary step (by step index), the canary's
@@ -57,6 +67,12 @@ class ServiceRollout {
   rollout::RolloutDecision Command(rollout::RolloutCommand command, const std::string& actor,
                                    const router::RouterStats& stats, int new_healthy,
                                    int64_t now_ms);
+
+  // The metric queries of an interval that just ended, to be sent now (each returned once).
+  // The interval's verdict waits for their answers (SupplyReading), or for their timeout.
+  std::vector<PendingQuery> TakeQueries();
+  // One query's answer; an answer for a batch no longer awaited is dropped.
+  void SupplyReading(uint64_t batch, bool background, rollout::MetricReading reading);
 
   // Whether the next Tick or Command judges an analysis interval and so reads the router's
   // counters (otherwise an empty RouterStats will do).
@@ -90,6 +106,26 @@ class ServiceRollout {
   const AnalysisConfig* StepConfig() const;
   rollout::Window NewWindow(const router::RouterStats& stats);
   rollout::Window StableWindow(const router::RouterStats& stats);
+  // Records a verdict per analysis from the interval's windows and metric readings.
+  void Record(const AnalysisConfig* step_config, const AnalysisConfig* background_config,
+              const rollout::Window& fresh, const rollout::Window& stable,
+              const std::vector<rollout::MetricReading>& step_readings,
+              const std::vector<rollout::MetricReading>& background_readings,
+              std::vector<rollout::RolloutEvent>* events);
+
+  // An interval that has ended and waits for its metric readings.
+  struct AwaitedVerdict {
+    uint64_t batch = 0;
+    bool step = false;         // whether it judges the step analysis...
+    uint64_t step_run_id = 0;  // ...of this run
+    bool background = false;   // whether it judges the background analysis
+    rollout::Window fresh;
+    rollout::Window stable;
+    std::vector<rollout::MetricReading> step_readings;
+    std::vector<rollout::MetricReading> background_readings;
+    size_t outstanding = 0;
+    int64_t give_up_ms = 0;  // judged then with what has come (the rest: no answer)
+  };
 
   std::string service_;
   int64_t new_revision_;
@@ -105,6 +141,9 @@ class ServiceRollout {
   int64_t next_judgement_ms_ = 0;  // end of the interval being measured; 0: none started
   IntervalMeter meter_;
   std::optional<rollout::Judgement> last_judgement_;
+  std::optional<AwaitedVerdict> awaited_;
+  std::vector<PendingQuery> queries_;  // not yet taken by the controller
+  uint64_t last_batch_ = 0;
 };
 
 }  // namespace cairn::control

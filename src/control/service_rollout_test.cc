@@ -150,3 +150,80 @@ TEST(ServiceRolloutTest, APersonsCommandAppliesAtOnceOrSaysWhy) {
 
 }  // namespace
 }  // namespace cairn::control
+
+namespace cairn::control {
+namespace {
+
+// A judged step of one Prometheus check: "db_errors <= 0.1".
+AnalysisConfigs MetricAnalysis() {
+  AnalysisConfig a;
+  a.criteria.metrics.push_back({"db_errors", rollout::Comparison::kLessOrEqual, 0.1});
+  a.queries.push_back({"db_errors", "http://127.0.0.1:9090", "sum(db_errors)"});
+  a.limits.count = 2;
+  a.interval = milliseconds(1000);
+  AnalysisConfigs configs;
+  configs.steps[1] = a;
+  return configs;
+}
+
+TEST(ServiceRolloutTest, AMetricVerdictWaitsForItsQueryAndPassesOnItsNumber) {
+  Drive run(ServiceRollout::Start("web", 2, CanaryPlan(), MetricAnalysis(), 1'700'000'000'000));
+  run.rollout.Tick(run.stats, 1, run.now);  // the weight step
+  run.Second(0);                            // the judged step starts its first interval
+  EXPECT_TRUE(run.rollout.TakeQueries().empty());
+  run.Second(0);  // the interval ends: its query goes out, the verdict waits
+  std::vector<PendingQuery> queries = run.rollout.TakeQueries();
+  ASSERT_EQ(queries.size(), 1u);
+  EXPECT_EQ(queries[0].request.query, "sum(db_errors)");
+  EXPECT_EQ(queries[0].request.timeout, milliseconds(1000));  // within the interval
+  EXPECT_TRUE(run.rollout.TakeQueries().empty());             // taken once
+  run.now += 100;
+  rollout::RolloutDecision d = run.rollout.Tick(run.stats, 1, run.now);
+  EXPECT_FALSE(Has(d, "rollout.verdict"));
+  EXPECT_EQ(run.rollout.step_run().passed, 0);
+
+  run.rollout.SupplyReading(queries[0].batch, false, {"db_errors", 0.02, ""});
+  run.now += 100;
+  d = run.rollout.Tick(run.stats, 1, run.now);
+  ASSERT_TRUE(Has(d, "rollout.verdict"));
+  EXPECT_EQ(run.rollout.step_run().passed, 1);
+  EXPECT_EQ(d.events[0].message,
+            "step analysis: pass: db_errors = 0.02 (<= 0.1) (1 passed, 0 failed, 0 inconclusive)");
+}
+
+TEST(ServiceRolloutTest, AMetricOutsideItsConditionRollsTheCanaryBack) {
+  Drive run(ServiceRollout::Start("web", 2, CanaryPlan(), MetricAnalysis(), 1'700'000'000'000));
+  run.rollout.Tick(run.stats, 1, run.now);
+  run.Second(0);
+  run.Second(0);
+  std::vector<PendingQuery> queries = run.rollout.TakeQueries();
+  ASSERT_EQ(queries.size(), 1u);
+  run.rollout.SupplyReading(queries[0].batch, false, {"db_errors", 0.4, ""});
+  run.now += 100;
+  rollout::RolloutDecision d = run.rollout.Tick(run.stats, 1, run.now);
+  EXPECT_EQ(run.rollout.state().phase, rollout::RolloutPhase::kAborted);
+  EXPECT_EQ(d.targets.new_weight_bp, 0u);
+  EXPECT_NE(run.rollout.state().abort_reason.find("db_errors = 0.4, not <= 0.1"), std::string::npos)
+      << run.rollout.state().abort_reason;
+}
+
+TEST(ServiceRolloutTest, AnUnansweredQueryIsInconclusiveOnceItsTimeIsUp) {
+  Drive run(ServiceRollout::Start("web", 2, CanaryPlan(), MetricAnalysis(), 1'700'000'000'000));
+  run.rollout.Tick(run.stats, 1, run.now);
+  run.Second(0);
+  run.Second(0);
+  std::vector<PendingQuery> queries = run.rollout.TakeQueries();
+  ASSERT_EQ(queries.size(), 1u);
+  run.now += 1500;  // still within timeout + grace
+  EXPECT_FALSE(Has(run.rollout.Tick(run.stats, 1, run.now), "rollout.verdict"));
+  run.now += 600;
+  rollout::RolloutDecision d = run.rollout.Tick(run.stats, 1, run.now);
+  ASSERT_TRUE(Has(d, "rollout.verdict"));
+  EXPECT_EQ(run.rollout.step_run().inconclusive, 1);
+  // A late answer for that interval changes nothing.
+  run.rollout.SupplyReading(queries[0].batch, false, {"db_errors", 0.9, ""});
+  EXPECT_EQ(run.rollout.step_run().failed, 0);
+}
+
+}  // namespace
+}  // namespace cairn::control

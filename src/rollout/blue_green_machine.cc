@@ -86,9 +86,9 @@ void Progress(Turn& t) {
       if (t.AnalysisIs(AnalysisStatus::kInconclusive)) {
         if (s.phase != RolloutPhase::kWaitingForPromote) {
           s.phase = RolloutPhase::kWaitingForPromote;
-          t.Event("rollout.waiting",
-                  "pre-promotion analysis inconclusive (too little preview traffic to judge); "
-                  "waiting for promote or abort");
+          t.Event("rollout.waiting", "pre-promotion analysis " +
+                                         InconclusiveReason(t.in.analysis_reason) +
+                                         "; waiting for promote or abort");
         }
         return;
       }

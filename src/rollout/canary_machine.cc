@@ -121,9 +121,9 @@ void Progress(Turn& t) {
         if (t.AnalysisIs(AnalysisStatus::kInconclusive)) {
           if (s.phase != RolloutPhase::kWaitingForPromote) {
             s.phase = RolloutPhase::kWaitingForPromote;
-            t.Event("rollout.waiting", StepName(plan, s.step) +
-                                           ": analysis inconclusive (too little traffic to "
-                                           "judge); waiting for promote or abort");
+            t.Event("rollout.waiting", StepName(plan, s.step) + ": analysis " +
+                                           InconclusiveReason(t.in.analysis_reason) +
+                                           "; waiting for promote or abort");
           }
           return;
         }

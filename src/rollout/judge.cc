@@ -28,6 +28,34 @@ Judgement Inconclusive(Judgement j, Check why) {
 
 }  // namespace
 
+const char* ComparisonSymbol(Comparison comparison) {
+  switch (comparison) {
+    case Comparison::kLess:
+      return "<";
+    case Comparison::kLessOrEqual:
+      return "<=";
+    case Comparison::kGreater:
+      return ">";
+    case Comparison::kGreaterOrEqual:
+      return ">=";
+  }
+  return "?";
+}
+
+bool Holds(Comparison comparison, double value, double limit) {
+  switch (comparison) {
+    case Comparison::kLess:
+      return value < limit;
+    case Comparison::kLessOrEqual:
+      return value <= limit;
+    case Comparison::kGreater:
+      return value > limit;
+    case Comparison::kGreaterOrEqual:
+      return value >= limit;
+  }
+  return false;
+}
+
 const char* VerdictName(Verdict verdict) {
   switch (verdict) {
     case Verdict::kPass:
@@ -62,21 +90,61 @@ const char* CheckName(Check check) {
       return "errors_above_baseline";
     case Check::kLatencyAboveBaseline:
       return "latency_above_baseline";
+    case Check::kMetric:
+      return "metric";
+    case Check::kMetricUnavailable:
+      return "metric_unavailable";
   }
   return "unknown";
 }
 
-Judgement Judge(const AnalysisCriteria& criteria, const Window& canary, const Window& baseline) {
+Judgement Judge(const AnalysisCriteria& criteria, const Window& canary, const Window& baseline,
+                const std::vector<MetricReading>& metrics) {
   Judgement j;
   j.criteria = criteria;
   j.canary = Measure(canary);
   const bool compare = criteria.compare_baseline;
   if (compare) j.baseline = Measure(baseline);
-
-  if (canary.reset || (compare && baseline.reset)) return Inconclusive(j, Check::kCountersReset);
-  if (j.canary.requests < criteria.min_requests) return Inconclusive(j, Check::kTooFewRequests);
-
   std::optional<Check> undecided;  // a check that could not be judged; a failure overrides it
+
+  // Metric checks first: they are judged whatever the router saw.
+  for (const MetricCheck& check : criteria.metrics) {
+    MetricResult& r = j.metrics.emplace_back(MetricResult{check, std::nullopt, "no reading"});
+    for (const MetricReading& reading : metrics) {
+      if (reading.name != check.name) continue;
+      r.value = reading.value;
+      r.error = reading.value ? "" : reading.error;
+    }
+    if (!r.value) {
+      undecided = Check::kMetricUnavailable;
+      continue;
+    }
+    r.held = Holds(check.comparison, *r.value, check.limit);
+    if (!r.held && (j.reasons.empty() || j.reasons.back() != Check::kMetric)) {
+      j.reasons.push_back(Check::kMetric);
+    }
+  }
+  if (!criteria.HasRouterChecks() && !criteria.metrics.empty()) {
+    if (!j.reasons.empty()) {
+      j.verdict = Verdict::kFail;
+    } else if (undecided) {
+      return Inconclusive(j, *undecided);
+    } else {
+      j.verdict = Verdict::kPass;
+    }
+    return j;
+  }
+
+  // A failed metric decides even when the router saw too little.
+  auto too_little = [&](Check why) {
+    if (!j.reasons.empty()) {
+      j.verdict = Verdict::kFail;
+      return j;
+    }
+    return Inconclusive(j, why);
+  };
+  if (canary.reset || (compare && baseline.reset)) return too_little(Check::kCountersReset);
+  if (j.canary.requests < criteria.min_requests) return too_little(Check::kTooFewRequests);
   if (criteria.min_success_rate && j.canary.success_rate < *criteria.min_success_rate) {
     j.reasons.push_back(Check::kSuccessRate);
   }

@@ -19,6 +19,27 @@
 
 namespace cairn::rollout {
 
+// How a metric's value must compare with its limit (a Prometheus check's `condition`).
+enum class Comparison { kLess, kLessOrEqual, kGreater, kGreaterOrEqual };
+const char* ComparisonSymbol(Comparison comparison);  // "<", "<=", ">", ">="
+bool Holds(Comparison comparison, double value, double limit);
+
+// A number the router cannot see, read from outside (a PromQL query) once per interval: the
+// interval fails when `value <comparison> limit` does not hold.
+struct MetricCheck {
+  std::string name;  // unique in its analysis; names the reading that answers it
+  Comparison comparison = Comparison::kLessOrEqual;
+  double limit = 0;
+};
+
+// What a metric check's query gave this interval: a number, or why there is none (the server
+// could not be reached, the query returned no series or several, NaN).
+struct MetricReading {
+  std::string name;
+  std::optional<double> value;
+  std::string error;  // set when !value
+};
+
 struct AnalysisCriteria {
   // The canary's success rate (see Window: 5xx and router errors fail) must be at least this,
   // 0..1 (0.99 for "99%"). Unset: not checked.
@@ -53,6 +74,14 @@ struct AnalysisCriteria {
   //   half a point above the baseline with p < 0.05 in about one interval in thirty; one point
   //   takes that to about one in a hundred (judge_test.cc, SameDistributionRarelyFails).
   double min_error_rate_increase = 0.01;
+  // Metric checks (Prometheus queries), each answered by a MetricReading of the same name.
+  std::vector<MetricCheck> metrics;
+
+  // Whether anything is judged from the router's measurements. An analysis of metric checks
+  // alone needs no traffic through the router: min_requests does not apply to it.
+  bool HasRouterChecks() const {
+    return min_success_rate || max_p50 || max_p90 || max_p95 || max_p99 || compare_baseline;
+  }
 };
 
 enum class Verdict { kPass, kFail, kInconclusive };
@@ -71,6 +100,8 @@ enum class Check {
   kLatencyP99,
   kErrorsAboveBaseline,   // fail: error rate significantly and materially above baseline
   kLatencyAboveBaseline,  // fail: significantly and materially slower than baseline
+  kMetric,                // fail: a metric check's condition does not hold
+  kMetricUnavailable,     // inconclusive: a metric check got no number
 };
 const char* CheckName(Check check);  // "success_rate", "latency_p99", ...
 
@@ -86,6 +117,14 @@ struct VersionNumbers {
   double p99_us = 0;
 };
 
+// A metric check as judged: the check, what was read, and whether the condition held.
+struct MetricResult {
+  MetricCheck check;
+  std::optional<double> value;
+  std::string error;  // no value: why
+  bool held = false;
+};
+
 struct Judgement {
   Verdict verdict = Verdict::kInconclusive;
   // Fail: every check that failed. Inconclusive: the reason. Pass: empty.
@@ -96,18 +135,22 @@ struct Judgement {
   bool compared = false;    // the comparison tests ran (enough requests on both sides)
   MannWhitneyResult latency_test;
   ProportionTestResult error_test;
+  std::vector<MetricResult> metrics;  // one per criteria.metrics, in order
 
   // One line for an event or an abort reason, led by the verdict, e.g.
   // "fail: success rate 94.8% < 99% over 1,020 requests".
   std::string Summary() const;
 };
 
-// Judges one interval. A reset window or too few canary requests is inconclusive. Otherwise
-// every check runs; any failed check fails the interval, since a failure needs nothing else
-// measured. With no failure, a check that had too little to go on (too few latency samples,
-// too few baseline requests to compare) makes it inconclusive; else it passes. `baseline` is
-// read only when criteria.compare_baseline.
-Judgement Judge(const AnalysisCriteria& criteria, const Window& canary, const Window& baseline);
+// Judges one interval. With router checks, a reset window or too few canary requests is
+// inconclusive. Otherwise every check runs; any failed check fails the interval, since a
+// failure needs nothing else measured. With no failure, a check that had too little to go on
+// (too few latency samples, too few baseline requests to compare, a metric with no reading)
+// makes it inconclusive; else it passes. `baseline` is read only when
+// criteria.compare_baseline; `metrics` answers criteria.metrics by name (a check with no
+// reading of its name counts as unavailable).
+Judgement Judge(const AnalysisCriteria& criteria, const Window& canary, const Window& baseline,
+                const std::vector<MetricReading>& metrics = {});
 
 // Every number in the judgement, for the event payload.
 nlohmann::json ToJson(const Judgement& judgement);

@@ -59,6 +59,28 @@ std::string FormatP(double p) {
 
 double Micros(Duration d) { return static_cast<double>(d.count()) * 1000.0; }
 
+// A metric's value as PromQL results are usually read: "0.042", "1.2e+06".
+std::string FormatValue(double v) { return Printf("%.4g", v); }
+
+// "db_errors = 0.4 (must be <= 0.1)", "db_errors: no reading (connection refused)".
+std::string DescribeMetric(const MetricResult& m) {
+  std::string condition =
+      std::string(ComparisonSymbol(m.check.comparison)) + " " + FormatValue(m.check.limit);
+  if (!m.value) return m.check.name + ": no number (" + m.error + ")";
+  if (m.held) return m.check.name + " = " + FormatValue(*m.value) + " (" + condition + ")";
+  return m.check.name + " = " + FormatValue(*m.value) + ", not " + condition;
+}
+
+std::string DescribeMetrics(const Judgement& j, bool (*pick)(const MetricResult&)) {
+  std::string s;
+  for (const MetricResult& m : j.metrics) {
+    if (!pick(m)) continue;
+    if (!s.empty()) s += "; ";
+    s += DescribeMetric(m);
+  }
+  return s;
+}
+
 std::string Describe(const Judgement& j, Check check) {
   const AnalysisCriteria& c = j.criteria;
   switch (check) {
@@ -104,6 +126,10 @@ std::string Describe(const Judgement& j, Check check) {
              FormatLatency(j.baseline.p90_us) +
              " (Mann-Whitney z = " + Printf("%.1f", j.latency_test.z) + ", " +
              FormatP(j.latency_test.p_value) + ")";
+    case Check::kMetric:
+      return DescribeMetrics(j, [](const MetricResult& m) { return m.value && !m.held; });
+    case Check::kMetricUnavailable:
+      return DescribeMetrics(j, [](const MetricResult& m) { return !m.value; });
   }
   return CheckName(check);
 }
@@ -125,20 +151,24 @@ nlohmann::json NumbersJson(const VersionNumbers& v) {
 
 std::string Judgement::Summary() const {
   std::string s = std::string(VerdictName(verdict)) + ": ";
+  const bool router = criteria.HasRouterChecks();
   if (verdict == Verdict::kPass) {
+    std::string metric_part = DescribeMetrics(*this, [](const MetricResult&) { return true; });
+    if (!router) return s + metric_part;
     s += "success rate " + FormatPercent(canary.success_rate, 2) + ", p99 " +
          FormatLatency(canary.p99_us);
     if (compared) {
       s += ", no worse than baseline (latency " + FormatP(latency_test.p_value) + ", errors " +
            FormatP(error_test.p_value) + ")";
     }
+    if (!metric_part.empty()) s += ", " + metric_part;
     return s + Over(*this);
   }
   for (size_t i = 0; i < reasons.size(); ++i) {
     if (i > 0) s += "; ";
     s += Describe(*this, reasons[i]);
   }
-  if (verdict == Verdict::kFail) s += Over(*this);
+  if (verdict == Verdict::kFail && router) s += Over(*this);
   return s;
 }
 
@@ -165,6 +195,22 @@ nlohmann::json ToJson(const Judgement& j) {
                         {"criteria", criteria},
                         {"canary", NumbersJson(j.canary)}};
   if (j.criteria.compare_baseline) out["baseline"] = NumbersJson(j.baseline);
+  if (!j.metrics.empty()) {
+    nlohmann::json metrics = nlohmann::json::array();
+    for (const MetricResult& m : j.metrics) {
+      nlohmann::json item = {{"name", m.check.name},
+                             {"condition", std::string(ComparisonSymbol(m.check.comparison)) + " " +
+                                               FormatValue(m.check.limit)},
+                             {"held", m.held}};
+      if (m.value) {
+        item["value"] = *m.value;
+      } else {
+        item["error"] = m.error;
+      }
+      metrics.push_back(std::move(item));
+    }
+    out["metrics"] = std::move(metrics);
+  }
   if (j.compared) {
     const MannWhitneyResult& u = j.latency_test;
     out["latency_test"] = {{"n_canary", u.n_canary},

@@ -63,6 +63,68 @@ TEST(JudgeTest, CanaryFailingFivePercentFails) {
             " over 1,000 requests (baseline 1,000)");
 }
 
+AnalysisCriteria MetricOnly(Comparison comparison, double limit) {
+  AnalysisCriteria c;
+  c.metrics.push_back({"db_errors", comparison, limit});
+  return c;
+}
+
+TEST(JudgeTest, AMetricCheckAloneNeedsNoTrafficThroughTheRouter) {
+  Judgement j = Judge(MetricOnly(Comparison::kLessOrEqual, 0.1), Window{}, Window{},
+                      {{"db_errors", 0.02, ""}});
+  EXPECT_EQ(j.verdict, Verdict::kPass);
+  ASSERT_EQ(j.metrics.size(), 1u);
+  EXPECT_TRUE(j.metrics[0].held);
+  EXPECT_EQ(j.Summary(), "pass: db_errors = 0.02 (<= 0.1)");
+}
+
+TEST(JudgeTest, AMetricOutsideItsConditionFails) {
+  Judgement j =
+      Judge(MetricOnly(Comparison::kLess, 0.1), Window{}, Window{}, {{"db_errors", 0.1, ""}});
+  EXPECT_EQ(j.verdict, Verdict::kFail);
+  EXPECT_EQ(j.reasons, std::vector<Check>{Check::kMetric});
+  EXPECT_EQ(j.Summary(), "fail: db_errors = 0.1, not < 0.1");
+  nlohmann::json json = ToJson(j);
+  EXPECT_EQ(json["metrics"][0]["value"], 0.1);
+  EXPECT_EQ(json["metrics"][0]["condition"], "< 0.1");
+  EXPECT_EQ(json["metrics"][0]["held"], false);
+}
+
+TEST(JudgeTest, AMetricWithoutANumberIsInconclusiveNeverAPass) {
+  Judgement j = Judge(MetricOnly(Comparison::kGreaterOrEqual, 1), Window{}, Window{},
+                      {{"db_errors", std::nullopt, "connection refused"}});
+  EXPECT_EQ(j.verdict, Verdict::kInconclusive);
+  EXPECT_EQ(j.reasons, std::vector<Check>{Check::kMetricUnavailable});
+  EXPECT_EQ(j.Summary(), "inconclusive: db_errors: no number (connection refused)");
+  // A check nobody answered is no better.
+  Judgement unanswered = Judge(MetricOnly(Comparison::kGreaterOrEqual, 1), Window{}, Window{});
+  EXPECT_EQ(unanswered.verdict, Verdict::kInconclusive);
+  EXPECT_EQ(unanswered.Summary(), "inconclusive: db_errors: no number (no reading)");
+}
+
+TEST(JudgeTest, AFailedMetricFailsEvenWhenTheRouterSawTooLittle) {
+  AnalysisCriteria c = MetricOnly(Comparison::kLessOrEqual, 0.1);
+  c.min_success_rate = 0.99;
+  Window quiet = MakeWindow({{20, 10}}, 0);
+  Judgement j = Judge(c, quiet, Window{}, {{"db_errors", 0.5, ""}});
+  EXPECT_EQ(j.verdict, Verdict::kFail);
+  EXPECT_EQ(j.Summary(), "fail: db_errors = 0.5, not <= 0.1 over 10 requests");
+  // And a metric that holds leaves a quiet interval inconclusive, as before.
+  Judgement held = Judge(c, quiet, Window{}, {{"db_errors", 0.01, ""}});
+  EXPECT_EQ(held.verdict, Verdict::kInconclusive);
+  EXPECT_EQ(held.reasons, std::vector<Check>{Check::kTooFewRequests});
+}
+
+TEST(JudgeTest, RouterChecksAndMetricsPassTogether) {
+  AnalysisCriteria c = MetricOnly(Comparison::kGreater, 0);
+  c.min_success_rate = 0.99;
+  Judgement j = Judge(c, MakeWindow(kBaseline, 0), Window{}, {{"db_errors", 3, ""}});
+  EXPECT_EQ(j.verdict, Verdict::kPass);
+  EXPECT_EQ(j.Summary(),
+            "pass: success rate 100%, p99 15.5 ms, db_errors = 3 (> 0) over 1,000 "
+            "requests");
+}
+
 TEST(JudgeTest, SummaryNamesTheFailedThresholdAndTheCount) {
   AnalysisCriteria c;
   c.min_success_rate = 0.99;

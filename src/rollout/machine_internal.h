@@ -28,6 +28,14 @@ struct Turn {
   }
 };
 
+// "inconclusive: <the last verdict's reason>", or, without one, what an inconclusive run
+// usually means: too little traffic to judge.
+inline std::string InconclusiveReason(const std::string& analysis_reason) {
+  if (analysis_reason.empty()) return "inconclusive (too little traffic to judge)";
+  return analysis_reason.starts_with("inconclusive") ? analysis_reason
+                                                     : "inconclusive: " + analysis_reason;
+}
+
 // Strategy-specific halves; each handles the commands the common part left to it, then moves
 // the state as far as the inputs allow, then fills decision.targets.
 void AdvanceCanary(Turn& turn);

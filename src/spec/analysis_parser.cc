@@ -32,6 +32,20 @@ bool IsHttpAddress(const std::string& address) {
   return true;
 }
 
+// The first "{{...}}" in a query that is not one of kQueryPlaceholders, if any.
+std::optional<std::string> UnknownPlaceholder(const std::string& query) {
+  for (size_t at = query.find("{{"); at != std::string::npos; at = query.find("{{", at + 2)) {
+    size_t end = query.find("}}", at);
+    std::string found =
+        query.substr(at, end == std::string::npos ? std::string::npos : end + 2 - at);
+    bool known = false;
+    for (const char* name : kQueryPlaceholders) known = known || found == name;
+    if (!known) return found;
+    at = end;
+  }
+  return std::nullopt;
+}
+
 // One `prometheus:` item. Names must be unique in the list: they label verdicts and events.
 std::optional<PrometheusCheckSpec> ParsePrometheusCheck(YamlReader& reader, const Field& item,
                                                         std::map<std::string, int>* names) {
@@ -76,6 +90,12 @@ std::optional<PrometheusCheckSpec> ParsePrometheusCheck(YamlReader& reader, cons
       has_query = true;
       if (text->find_first_not_of(" \t\n") == std::string::npos) {
         reader.Fail(field, "must not be empty: a PromQL query that returns one number");
+        ok = false;
+      } else if (auto unknown = UnknownPlaceholder(*text)) {
+        std::string known;
+        for (const char* name : kQueryPlaceholders)
+          known += (known.empty() ? "" : ", ") + std::string(name);
+        reader.Fail(field, "unknown placeholder " + *unknown + " in the query; known: " + known);
         ok = false;
       }
       check.query = *text;

@@ -87,7 +87,11 @@ struct LatencyThresholdSpec {
 };
 
 // One metric the router cannot see, read with PromQL over the Prometheus HTTP API. The query
-// must return one number; the check passes when `condition` holds for it.
+// must return one number; the check passes when `condition` holds for it. The query may name
+// the rollout with these placeholders, filled in when it runs: the service, the revision being
+// rolled out, and the stable revision it replaces.
+inline constexpr const char* kQueryPlaceholders[] = {"{{service}}", "{{revision}}",
+                                                     "{{stable_revision}}"};
 struct PrometheusCheckSpec {
   std::string name;                               // [a-z][a-z0-9_-]*, unique in its analysis
   std::string address = "http://127.0.0.1:9090";  // http(s)://host[:port][/path]

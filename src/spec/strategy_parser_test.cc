@@ -417,6 +417,22 @@ TEST(StrategyParserTest, PrometheusChecksAreValidated) {
           "name, query and condition, found \"up\""));
 }
 
+TEST(StrategyParserTest, QueryPlaceholdersAreTheKnownOnes) {
+  EXPECT_THAT(
+      Errors(With("      canary:\n        steps: [{weight: 5}]\n        analysis:\n"
+                  "          prometheus:\n"
+                  "            - name: ok\n"
+                  "              query: 'x{s=\"{{service}}\",r=\"{{revision}}\"} / "
+                  "y{r=\"{{stable_revision}}\"}'\n"
+                  "              condition: \"< 1\"\n"
+                  "            - name: typo\n"
+                  "              query: 'x{r=\"{{revison}}\"}'\n"
+                  "              condition: \"< 1\"\n")),
+      ElementsAre("15:22: services.web.strategy.canary.analysis.prometheus[1].query: unknown "
+                  "placeholder {{revison}} in the query; known: {{service}}, {{revision}}, "
+                  "{{stable_revision}}"));
+}
+
 TEST(StrategyParserTest, CohortIsValidated) {
   const std::string rule =
       "header:NAME or cookie:NAME, such as \"header:X-User-Id\" (NAME: letters, digits and "
