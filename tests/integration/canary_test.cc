@@ -1,6 +1,8 @@
 // Canary rollouts with the real server, real cairn-hello instances and the built-in router:
 // a good canary is promoted through its steps on its own; a canary failing 5% of its requests
-// is rolled back by its judged step, with every user back on the old version.
+// is rolled back by its judged step, with every user back on the old version; a canary three
+// times slower than the stable version, well inside its thresholds, is rolled back by the
+// baseline comparison.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -156,6 +158,46 @@ TEST(CanaryIntegrationTest, ACanaryFailingFivePercentIsRolledBackAndEveryoneIsOn
       "failed answers without a version (the canary's 5%%)\n",
       std::chrono::duration<double>(rolled_back - started).count(), tally.ok_by_version["v1"],
       tally.failed_by_version["v1"], tally.ok_by_version["v2"], tally.failed_by_version["?"]);
+}
+
+TEST(CanaryIntegrationTest, ACanaryThreeTimesSlowerIsRolledBackByTheBaselineComparison) {
+  TestServer server;
+  ASSERT_TRUE(server.Start());
+  int listen = FreeLoopbackPort();
+  HelloSpec v1{.replicas = 2, .version = "v1", .listen_port = listen};
+  v1.env["HELLO_LATENCY_MS"] = "5";
+  // Thresholds no 15 ms answer comes near: only the comparison with v1 can fail v2.
+  v1.strategy =
+      "      canary:\n"
+      "        steps:\n"
+      "          - weight: 50\n"
+      "          - analysis: { interval: 1s, success_rate: \">= 90%\", latency_p99: \"<= 1s\", "
+      "baseline: compare, min_requests: 20, count: 5 }\n";
+  ASSERT_TRUE(server.ApplyAndWait(HelloYaml(v1), "v1"));
+
+  std::atomic<bool> stop{false};
+  Tally tally;
+  std::thread loader([&] { Load(listen, stop, tally, 20000); });
+  HelloSpec v2 = v1;
+  v2.version = "v2";
+  v2.env["HELLO_LATENCY_MS"] = "15";
+  ASSERT_TRUE(server.Apply(HelloYaml(v2), "v2 is three times slower").ok());
+  std::optional<json> failed =
+      server.WaitFor([](const json& s) { return RolloutState(s, "failed"); }, 30s);
+  stop = true;
+  loader.join();
+  ASSERT_TRUE(failed.has_value()) << server.Diagnostics();
+  const json* hello = FindService(*failed, "hello");
+  ASSERT_NE(hello, nullptr);
+  std::string reason = hello->value("rollout_reason", "");
+  EXPECT_NE(reason.find("slower than baseline"), std::string::npos) << reason;
+  // No threshold failed: neither "p99 ... > 1 s" nor "success rate ... < 90%".
+  EXPECT_EQ(reason.find("> 1 s"), std::string::npos) << reason;
+  EXPECT_EQ(reason.find("success rate"), std::string::npos) << reason;
+  EXPECT_EQ(tally.failed_by_version.size(), 0u) << server.Diagnostics();
+  EXPECT_EQ(tally.unreachable, 0);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(HttpGet(listen, "/").body.value("version", ""), "v1");
+  std::printf("slow canary: %s\n", reason.c_str());
 }
 
 TEST(CanaryIntegrationTest, CohortUsersStayOnTheCanaryAsItsWeightGrows) {
