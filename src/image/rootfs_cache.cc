@@ -1,0 +1,174 @@
+#include "image/rootfs_cache.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "core/ids.h"
+#include "core/sha256.h"
+#include "image/openat_beneath.h"
+#include "image/openat_tree.h"
+
+namespace cairn::image {
+namespace {
+
+using unpack_internal::MakeTreeReadOnlyAt;
+using unpack_internal::OpenDirectory;
+using unpack_internal::RemoveEntryAt;
+using unpack_internal::UnpackFd;
+
+constexpr std::string_view kDigestPrefix = "sha256:";
+
+Result<std::string> HexOf(std::string_view manifest_digest) {
+  if (!IsSha256Digest(manifest_digest)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "a rootfs is keyed by a manifest digest (sha256:<64 hex>)",
+                     std::string(manifest_digest));
+  }
+  return std::string(manifest_digest.substr(kDigestPrefix.size()));
+}
+
+Error IoError(const std::string& what, const std::string& path, int err) {
+  return MakeError(ErrorCode::kIo, what + ": " + std::strerror(err), path);
+}
+
+// Publishes tmp as final unless final already exists. Returns false when another preparer won.
+Result<bool> RenameNoReplace(int dir_fd, const std::string& tmp, const std::string& final_name,
+                             const std::string& shown) {
+  if (renameat2(dir_fd, tmp.c_str(), dir_fd, final_name.c_str(), RENAME_NOREPLACE) == 0) {
+    return true;
+  }
+  if (errno == EEXIST) return false;
+  if (errno != EINVAL && errno != ENOSYS) return IoError("cannot publish the rootfs", shown, errno);
+  // A file system without RENAME_NOREPLACE: a plain rename still refuses to replace a
+  // non-empty directory, and every published tree holds at least what the image put there.
+  if (renameat(dir_fd, tmp.c_str(), dir_fd, final_name.c_str()) == 0) return true;
+  if (errno == EEXIST || errno == ENOTEMPTY) return false;
+  return IoError("cannot publish the rootfs", shown, errno);
+}
+
+}  // namespace
+
+Result<std::string> RootfsCache::PathFor(std::string_view manifest_digest) const {
+  Result<std::string> hex = HexOf(manifest_digest);
+  if (!hex.ok()) return hex.error();
+  return (std::filesystem::path(options_.dir) / *hex).string();
+}
+
+bool RootfsCache::Contains(std::string_view manifest_digest) const {
+  Result<std::string> path = PathFor(manifest_digest);
+  struct stat st {};
+  return path.ok() && lstat(path->c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Result<std::string> RootfsCache::Prepare(std::string_view manifest_digest,
+                                         const std::vector<RootfsLayer>& layers) const {
+  if (options_.dir.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "the rootfs cache has no directory set");
+  }
+  Result<std::string> hex = HexOf(manifest_digest);
+  if (!hex.ok()) return hex.error();
+  Result<std::string> final_path = PathFor(manifest_digest);
+  if (Contains(manifest_digest)) return final_path;
+
+  // Every media type is checked before anything is written.
+  std::vector<LayerCompression> compressions;
+  for (const RootfsLayer& layer : layers) {
+    Result<LayerCompression> c = LayerCompressionForMediaType(layer.media_type);
+    if (!c.ok()) {
+      Error error = c.error();
+      error.context = std::string(manifest_digest) + ": layer " +
+                      (layer.digest.empty() ? layer.path : layer.digest) + ", media type " +
+                      layer.media_type;
+      return error;
+    }
+    compressions.push_back(*c);
+  }
+
+  std::error_code ec;
+  std::filesystem::create_directories(options_.dir, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kIo, "cannot create the rootfs cache: " + ec.message(),
+                     options_.dir);
+  }
+  Result<UnpackFd> cache = OpenDirectory(options_.dir);
+  if (!cache.ok()) return cache.error();
+  Result<std::string> made = Unpack(cache->get(), *hex, layers, compressions);
+  if (!made.ok()) {
+    Error error = made.error();
+    error.context = std::string(manifest_digest) + ": " + error.context;
+    return error;
+  }
+  return made;
+}
+
+Result<std::string> RootfsCache::Unpack(int cache_fd, const std::string& hex,
+                                        const std::vector<RootfsLayer>& layers,
+                                        const std::vector<LayerCompression>& compressions) const {
+  std::string tmp = hex + ".tmp-" + RandomHexId(8);
+  std::string shown = (std::filesystem::path(options_.dir) / tmp).string();
+  if (mkdirat(cache_fd, tmp.c_str(), 0700) != 0) {
+    return IoError("cannot create the unpack directory", shown, errno);
+  }
+  // From here on, any failure removes the temp tree: the cache never keeps a partial rootfs.
+  auto fail = [&](Error error) -> Result<std::string> {
+    (void)RemoveEntryAt(cache_fd, tmp);  // best effort; the error to report is the first one
+    return error;
+  };
+  int raw = openat(cache_fd, tmp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (raw < 0) return fail(IoError("cannot open the unpack directory", shown, errno));
+  UnpackFd root(raw);
+
+  UnpackStats totals;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const RootfsLayer& layer = layers[i];
+    UnpackSource source = UnpackSource::File(layer.path);
+    if (!layer.digest.empty()) source.name = layer.digest;
+    Result<UnpackStats> applied =
+        ApplyLayer(root.get(), source, compressions[i], options_.limits, totals);
+    if (!applied.ok()) return fail(applied.error());
+    totals = *applied;
+  }
+
+  if (fchmod(root.get(), 0755) != 0) return fail(IoError("cannot set mode", shown, errno));
+  if (Status s = MakeTreeReadOnlyAt(root.get()); !s.ok()) return fail(s.error());
+  if (options_.sync && syncfs(root.get()) != 0) {
+    return fail(IoError("cannot sync the unpacked rootfs", shown, errno));
+  }
+  Result<std::string> final_path = PathFor(std::string(kDigestPrefix) + hex);
+  Result<bool> published = RenameNoReplace(cache_fd, tmp, hex, *final_path);
+  if (!published.ok()) return fail(published.error());
+  if (!*published) {
+    // Another preparer published the same image first: its tree is as good as ours.
+    (void)RemoveEntryAt(cache_fd, tmp);
+    return final_path;
+  }
+  if (options_.sync) fsync(cache_fd);
+  return final_path;
+}
+
+Status RootfsCache::Remove(std::string_view manifest_digest) const {
+  Result<std::string> hex = HexOf(manifest_digest);
+  if (!hex.ok()) return hex.error();
+  Result<UnpackFd> cache = OpenDirectory(options_.dir);
+  if (!cache.ok()) {
+    return MakeError(ErrorCode::kNotFound, "no rootfs cached for this image",
+                     std::string(manifest_digest));
+  }
+  std::string aside = *hex + ".rm-" + RandomHexId(8);
+  if (renameat(cache->get(), hex->c_str(), cache->get(), aside.c_str()) != 0) {
+    if (errno == ENOENT) {
+      return MakeError(ErrorCode::kNotFound, "no rootfs cached for this image",
+                       std::string(manifest_digest));
+    }
+    return IoError("cannot remove the rootfs", std::string(manifest_digest), errno);
+  }
+  return RemoveEntryAt(cache->get(), aside);
+}
+
+}  // namespace cairn::image
