@@ -1,0 +1,159 @@
+// ImageStore: cairn's content-addressed OCI image store — the face of src/image/.
+//
+// On disk (an OCI image layout any OCI tool can read, see README.md):
+//   <root>/oci-layout                  {"imageLayoutVersion":"1.0.0"}
+//   <root>/index.json                  one manifest descriptor per tag (ref.name = "name:tag")
+//   <root>/blobs/sha256/<hex>          blobs, never rewritten once committed
+//   <root>/cairn/lock                  flock: shared by blob commits, exclusive for tag changes/gc
+//   <root>/cairn/tag-history.json      where each tag pointed, when, in order
+//   <root>/cairn/ingest/               blobs being written (same file system, renamed into place)
+//
+// Thread-safety: every method may be called from any thread and from several processes sharing
+// one root; tag changes and gc serialize on the lock file. All I/O is blocking: the server calls
+// the store from its blocking-work pool, never from an event loop.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "image/blob_store.h"
+#include "image/layer_builder.h"
+#include "image/oci_types.h"
+#include "image/reachability.h"
+#include "image/tag_index.h"
+
+namespace cairn::image {
+
+struct StoreOptions {
+  // The layout directory, created when missing. The server passes <data-dir>/images.
+  std::string root;
+  // Gc never removes a blob (or an upload in cairn/ingest) modified less than this long ago: a
+  // build or import writes its blobs before it tags the manifest, and a writer that finds a blob
+  // already present refreshes its mtime, so everything an unfinished build needs is young.
+  // Default 1 hour: far longer than any build, short enough that space comes back the same day.
+  std::chrono::seconds gc_grace{std::chrono::hours(1)};
+  // Wall time for tag history and for the gc grace. nullptr (default): SystemClock::Get().
+  const Clock* clock = nullptr;
+  // Largest manifest, index or config read into memory. Default 4 MiB (the registry limit).
+  uint64_t max_document_size = 4 << 20;
+  // Events kept per tag in cairn/tag-history.json; older ones are dropped. Default 1000.
+  size_t max_tag_history = 1000;
+};
+
+struct BuildOptions {
+  // "name[:tag]" pointed at the result; empty leaves it untagged (the caller must gc-root it).
+  std::string tag;
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;  // "KEY=value", kept in this order
+  std::string workdir;
+  std::map<std::string, std::string> labels;
+  Compression compression = Compression::kGzip;
+  // The mtime of every layer entry and the config's "created" (SOURCE_DATE_EPOCH semantics).
+  // Default 0: 1970-01-01, so the digest never depends on when the build ran.
+  int64_t source_date_epoch = 0;
+  // The config's architecture; part of the digest. Default: this binary's ("amd64", "arm64", …).
+  std::string architecture;
+};
+
+struct ImageSummary {
+  std::string tag;        // "name:tag"
+  std::string digest;     // manifest digest
+  uint64_t size = 0;      // manifest + config + compressed layers, bytes
+  std::string created;    // the config's "created" (a build's fixed time, not the tag time)
+  std::string tagged_at;  // when the tag last moved here (tag history); empty if unknown
+};
+
+struct ImageDetails {
+  std::string digest;
+  Manifest manifest;
+  ImageConfig config;
+  uint64_t size = 0;
+  std::vector<std::string> tags;  // every tag naming this digest, sorted
+};
+
+struct VerifyReport {
+  uint64_t blobs_checked = 0;
+  std::vector<BlobProblem> problems;  // each corrupt, missing or misnamed blob, digest and path
+  bool ok() const { return problems.empty(); }
+};
+
+struct GcReport {
+  std::vector<BlobInfo> removed;
+  uint64_t bytes_freed = 0;
+  uint64_t kept = 0;             // blobs reachable from a tag or root
+  uint64_t spared_young = 0;     // unreachable but inside the grace period
+  uint64_t uploads_removed = 0;  // abandoned files in cairn/ingest older than the grace period
+};
+
+// The architecture name OCI uses for the machine this binary was compiled for.
+std::string HostArchitecture();
+
+class ImageStore {
+ public:
+  // Creates the layout when missing; refuses a directory whose oci-layout is not version 1.0.0.
+  static Result<std::unique_ptr<ImageStore>> Open(StoreOptions options);
+
+  // Builds `dir` into a one-layer image (deterministically, see layer_builder.h) and tags it when
+  // options.tag is set. Returns the manifest digest.
+  Result<std::string> Build(const std::string& dir, const BuildOptions& options);
+
+  // Blobs. Writers hash as they go and check `expect` on Commit.
+  Result<std::unique_ptr<BlobWriter>> NewBlobWriter(BlobExpectation expect = {}) const;
+  Result<BlobInfo> PutBlob(std::string_view data, BlobExpectation expect = {}) const;
+  // Stores a manifest after checking it parses unambiguously and everything it names is present
+  // with the right size. Returns its descriptor (for Tag).
+  Result<Descriptor> PutManifest(std::string_view bytes) const;
+  // A small blob (manifest, config) whole; size and digest checked.
+  Result<std::string> ReadBlob(std::string_view digest) const;
+  // The on-disk path of a layer after checking its size against the descriptor; for unpacking.
+  Result<std::string> LayerPath(const Descriptor& layer) const;
+
+  // Tags and references. Resolve accepts everything ParseReference does and returns the manifest
+  // digest (a digest reference must name a manifest present in the store).
+  Result<std::string> Resolve(std::string_view reference) const;
+  // Points "name[:tag]" at a stored manifest, recording the move in the tag history.
+  Status Tag(std::string_view tag, std::string_view manifest_digest);
+  // Removes a tag (kNotFound when it does not exist); its blobs stay until gc.
+  Status Untag(std::string_view tag);
+  Result<std::vector<TagEvent>> TagHistory(std::string_view tag) const;
+  // Every tag, sorted by name.
+  Result<std::vector<ImageSummary>> List() const;
+  Result<ImageDetails> Inspect(std::string_view reference) const;
+
+  // Re-hashes every blob in the store and checks every tagged image is complete.
+  Result<VerifyReport> Verify() const;
+  // Only what `reference` needs.
+  Result<VerifyReport> Verify(std::string_view reference) const;
+
+  // Removes blobs reachable from neither a tag nor `roots` (manifest digests — or any blob
+  // digest — the caller must keep: revisions in history, running instances), older than the grace
+  // period. Holds the lock exclusively throughout. Refuses (nothing removed) when a tagged or
+  // rooted manifest cannot be read, since what it references would be unknown.
+  Result<GcReport> Gc(const std::vector<std::string>& roots);
+
+  const std::string& root() const { return options_.root; }
+
+ private:
+  explicit ImageStore(StoreOptions options);
+  std::string LockPath() const { return options_.root + "/cairn/lock"; }
+  std::string HistoryPath() const { return options_.root + "/cairn/tag-history.json"; }
+  Result<Descriptor> ManifestDescriptor(std::string_view digest) const;
+  uint64_t ImageSize(const Manifest& m, const Descriptor& manifest) const;
+  // Config and layers present with the sizes the manifest gives.
+  Status CheckComplete(const Manifest& m) const;
+  Status CheckComplete(std::string_view manifest_digest) const;
+  VerifyReport VerifyReachable(const std::vector<ReachStart>& starts, bool all_blobs) const;
+
+  StoreOptions options_;
+  BlobStore blobs_;
+};
+
+}  // namespace cairn::image
