@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <clocale>
 #include <map>
 
 #include "image/image_test_util.h"
@@ -171,6 +172,34 @@ TEST_F(StoreBuildTest, ZstdLayersAreDeterministicToo) {
   auto gz = s1->Build(tmp_ / "a", BuildOptions{});
   ASSERT_TRUE(gz.ok());
   EXPECT_EQ(s1->Inspect(*gz)->config.diff_ids, info->config.diff_ids);
+}
+
+TEST_F(StoreBuildTest, NonAsciiNamesAreStoredAsTheirBytes) {
+  WriteFile(tmp_ / "src/caf\xc3\xa9.txt", "utf-8 name");
+  WriteFile(tmp_ / "src/raw\xff.bin", "not utf-8");
+  WriteFile(tmp_ / "src/" + std::string(120, 'n') + "/long", "needs a pax path");
+  auto store = OpenStore(tmp_ / "store");
+  auto digest = store->Build(tmp_ / "src", BuildOptions{});
+  ASSERT_TRUE(digest.ok()) << digest.error().ToString();
+  auto entries = ReadLayer(*store->LayerPath(store->Inspect(*digest)->manifest.layers[0]));
+  std::vector<std::string> names;
+  for (const auto& [name, e] : entries) names.push_back(name);
+  EXPECT_EQ(names, (std::vector<std::string>{"caf\xc3\xa9.txt", std::string(120, 'n') + "/",
+                                             std::string(120, 'n') + "/long", "raw\xff.bin"}));
+}
+
+TEST_F(StoreBuildTest, TheProcessLocaleDoesNotChangeTheDigest) {
+  WriteFile(tmp_ / "src/caf\xc3\xa9.txt", "utf-8 name");
+  WriteFile(tmp_ / "src/raw\xff.bin", "not utf-8");
+  auto store = OpenStore(tmp_ / "store");
+  auto in_c = store->Build(tmp_ / "src", BuildOptions{});
+  ASSERT_TRUE(in_c.ok());
+  std::string old = ::setlocale(LC_ALL, nullptr);
+  if (::setlocale(LC_ALL, "C.UTF-8") == nullptr) GTEST_SKIP() << "no C.UTF-8 locale here";
+  auto in_utf8 = store->Build(tmp_ / "src", BuildOptions{});
+  ::setlocale(LC_ALL, old.c_str());
+  ASSERT_TRUE(in_utf8.ok()) << in_utf8.error().ToString();
+  EXPECT_EQ(*in_c, *in_utf8);
 }
 
 TEST_F(StoreBuildTest, SpecialFilesAreRefusedWithTheirPath) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "core/sha256.h"
 #include "image/image_test_util.h"
@@ -238,6 +239,24 @@ TEST_F(StoreTest, GcRemovesAbandonedUploadsAfterTheGrace) {
   WriteFile(tmp_ / "store/cairn/ingest/blob-dead", "half a layer");
   EXPECT_EQ(Open(std::chrono::hours(1), nullptr)->Gc({})->uploads_removed, 0u);
   EXPECT_EQ(Open(std::chrono::seconds(0), nullptr)->Gc({})->uploads_removed, 1u);
+}
+
+TEST_F(StoreTest, ConcurrentTagChangesAreAllKept) {
+  std::string v1 = BuildImage("one");
+  // Each thread opens its own store: the same as separate processes, serialized by flock alone.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      auto store = Open(std::chrono::hours(1), &clock_);
+      for (int i = 0; i < 10; ++i) {
+        EXPECT_TRUE(store->Tag("web:t" + std::to_string(t) + "-" + std::to_string(i), v1).ok());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  auto list = store_->List();
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->size(), 40u);
 }
 
 }  // namespace
