@@ -26,8 +26,7 @@ json ViewOf(control::Controller& controller, const std::string& service,
 }
 
 Error NoRollout(const std::string& service) {
-  return MakeError(ErrorCode::kNotFound,
-                   "no canary or blue-green rollout of " + service + " is in progress");
+  return MakeError(ErrorCode::kNotFound, "no rollout of " + service + " is in progress");
 }
 
 Reply Show(control::Controller& controller, const std::string& service) {

@@ -128,7 +128,7 @@ TEST_F(RolloutRoutesTest, PromoteAnswersTheViewAndTheRolloutCompletes) {
   EXPECT_EQ(web["rollout"], "complete");
   Reply after = Send("GET", "/v1/rollouts/web");
   EXPECT_EQ(after.status, 404u);
-  EXPECT_THAT(after.body, HasSubstr("no canary or blue-green rollout of web is in progress"));
+  EXPECT_THAT(after.body, HasSubstr("no rollout of web is in progress"));
 }
 
 TEST_F(RolloutRoutesTest, AbortWithoutABodyIsRecordedAndFailsTheRollout) {
@@ -167,7 +167,7 @@ TEST_F(RolloutRoutesTest, WithoutARolloutCommandsAndTheViewAreNotFound) {
   Reply command = Send("POST", "/v1/rollouts/web/promote", "{}");
   EXPECT_EQ(command.status, 404u);
   EXPECT_EQ(Body(command)["error"]["code"], "not_found");
-  EXPECT_THAT(command.body, HasSubstr("no canary or blue-green rollout of web is in progress"));
+  EXPECT_THAT(command.body, HasSubstr("no rollout of web is in progress"));
   EXPECT_EQ(Send("GET", "/v1/rollouts/web").status, 404u);
   Reply nosuch = Send("GET", "/v1/rollouts/nosuch");
   EXPECT_EQ(nosuch.status, 404u);

@@ -44,7 +44,9 @@ json RolloutToJson(const control::ProgressiveInfo& info, const json& current_ste
           {"abort_reason", s.abort_reason},
           {"step_analysis", AnalysisToJson(info.step_run)},
           {"background_analysis", AnalysisToJson(info.background_run)},
-          {"last_verdict", info.last_verdict}};
+          {"last_verdict", info.last_verdict},
+          {"replicas", info.replicas},
+          {"new_healthy", info.new_healthy}};
 }
 
 json CurrentStepSpec(const json& revision_spec, const std::string& service,

@@ -1,5 +1,6 @@
-// The JSON view of a canary or blue-green rollout in progress, shared by GET /v1/rollouts/S,
-// the rollout commands' replies, each service of GET /v1/status and `cairn rollout status`.
+// The JSON view of a rollout in progress (canary, blue-green or rolling), shared by GET
+// /v1/rollouts/S, the rollout commands' replies, each service of GET /v1/status and `cairn rollout
+// status`.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -101,7 +101,7 @@ int Main(int argc, char** argv) {
 
   RolloutOptions rollout;
   auto* rollout_cmd =
-      app.add_subcommand("rollout", "watch and steer a canary or blue-green rollout");
+      app.add_subcommand("rollout", "watch and steer a rollout (canary, blue-green or rolling)");
   rollout_cmd->require_subcommand(1);
   auto* rollout_status = rollout_cmd->add_subcommand("status", "where a rollout stands");
   add_client_flags(rollout_status, true);

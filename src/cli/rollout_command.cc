@@ -84,8 +84,8 @@ int Status(api::Client& client, const GlobalOptions& g, const RolloutOptions& o)
   }
   const json& p = s->value("progressive", json(nullptr));
   if (p.is_null()) {
-    std::printf("%s\nNo canary or blue-green rollout of %s is in progress.\n",
-                RenderRolloutEnd(*s).c_str(), o.service.c_str());
+    std::printf("%s\nNo rollout of %s is in progress.\n", RenderRolloutEnd(*s).c_str(),
+                o.service.c_str());
     return kExitOk;
   }
   std::printf("%s\n", RenderRolloutLine(*s).c_str());
@@ -186,6 +186,17 @@ std::string RenderRolloutLine(const json& s) {
   std::string out = name + ": " + p["strategy"].get<std::string>() + " to revision " + new_rev +
                     " over " + Rev(p["stable_revision"]) + " — ";
   std::string phase = p["phase"];
+  if (p["strategy"] == "rolling") {
+    // No steps, weights or analyses: the router serves every healthy instance of either.
+    out += phase;
+    if (p["paused"].get<bool>()) out += ", paused";
+    out += "; " + std::to_string(p.value("new_healthy", 0)) + " of " +
+           std::to_string(p.value("replicas", 0)) + " instances of revision " + new_rev +
+           " healthy";
+    std::string reason = p.value("abort_reason", "");
+    if (!reason.empty()) out += "; abort reason: " + reason;
+    return out;
+  }
   if (p["strategy"] == "canary") {
     if (p["full_promotion"].get<bool>()) {
       out += "full promotion, ";

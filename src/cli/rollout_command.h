@@ -1,4 +1,4 @@
-// `cairn rollout ...`: a person's hand on a canary or blue-green rollout.
+// `cairn rollout ...`: a person's hand on a rollout (canary, blue-green or rolling).
 //
 //   cairn rollout status SERVICE [--watch] [--timeout 30m] [-o json]
 //   cairn rollout promote SERVICE [--full]

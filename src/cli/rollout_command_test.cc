@@ -71,6 +71,18 @@ TEST(RenderRolloutLineTest, ABlueGreenHasNoSteps) {
             "revision 3");
 }
 
+TEST(RenderRolloutLineTest, ARollingReplaceCountsItsNewInstances) {
+  json s = Canary();
+  s["progressive"]["strategy"] = "rolling";
+  s["progressive"]["phase"] = "progressing";
+  s["progressive"]["paused"] = true;
+  s["progressive"]["replicas"] = 4;
+  s["progressive"]["new_healthy"] = 1;
+  EXPECT_EQ(RenderRolloutLine(s),
+            "web: rolling to revision 3 over 2 — progressing, paused; 1 of 4 instances of "
+            "revision 3 healthy");
+}
+
 TEST(RenderRolloutLineTest, AnAbortNamesItsReason) {
   json s = Canary();
   s["progressive"]["phase"] = "aborted";

@@ -275,6 +275,12 @@ StatusInfo Controller::Snapshot() const {
   for (const auto& [name, p] : progressive_) {
     if (services.count(name)) services[name].progressive = ProgressiveOf(name);
   }
+  for (const auto& [name, r] : rollouts_) {
+    if (services.count(name) && !services[name].progressive && r.machine &&
+        !rollout::IsTerminal(r.machine->phase)) {
+      services[name].progressive = RollingInfo(name, r);
+    }
+  }
   for (auto& [name, s] : services) info.services.push_back(std::move(s));
   return info;
 }

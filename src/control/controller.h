@@ -99,9 +99,10 @@ struct InstanceInfo {
 enum class RolloutState { kProgressing, kComplete, kFailed };
 const char* RolloutStateName(RolloutState state);
 
-// A canary or blue-green rollout in progress.
+// A rollout in progress: canary, blue-green, or a rolling replace (which has no steps, no
+// weights and no analyses: its state says whether it is paused, complete or aborted).
 struct ProgressiveInfo {
-  std::string strategy;  // "canary" | "blue_green"
+  std::string strategy;  // "canary" | "blue_green" | "rolling"
   int64_t new_revision = 0;
   int64_t stable_revision = 0;
   rollout::RolloutState state;
@@ -109,6 +110,8 @@ struct ProgressiveInfo {
   rollout::AnalysisRunState step_run;
   rollout::AnalysisRunState background_run;
   std::string last_verdict;  // the last judgement's summary
+  int replicas = 0;          // instances the service runs when the rollout is complete
+  int new_healthy = 0;       // healthy instances of the new revision
 };
 
 struct ServiceInfo {
@@ -150,8 +153,9 @@ class Controller {
   Result<ApplyResult> Rollback(int64_t number, const std::string& author,
                                const std::string& message, std::optional<int64_t> expect);
 
-  // A person's command to a service's canary or blue-green rollout, applied at once: NotFound
-  // when none is in progress, Conflict (with the reason) when the command cannot apply now.
+  // A person's command to a service's rollout (canary, blue-green or rolling), applied at once:
+  // NotFound when none is in progress, Conflict (with the reason) when the command cannot apply
+  // now.
   Result<ProgressiveInfo> RolloutCommand(const std::string& service,
                                          rollout::RolloutCommand command, const std::string& actor);
 
@@ -189,6 +193,18 @@ class Controller {
   void EndProgressive(const std::string& name);
   // Healthy instances of `service` started from `template_hash`.
   int HealthyInstances(const std::string& service, const std::string& template_hash) const;
+  // The rolling machine (controller_rolling.cc): started with a rolling replace of the head,
+  // it holds the replace while a person has paused it, ends it, and takes their commands.
+  void StartRolling(const std::string& name, Rollout& rollout, int64_t stable_revision);
+  // True while the replace must not start or stop anything (paused).
+  bool RollingHeld(const std::string& name, Rollout& rollout, SteadyTime now);
+  void FinishRolling(const std::string& name, Rollout& rollout);
+  // A person's command for a rolling replace in progress; null when there is none.
+  std::optional<Result<ProgressiveInfo>> RollingCommand(const std::string& service,
+                                                        rollout::RolloutCommand command,
+                                                        const std::string& actor);
+  ProgressiveInfo RollingInfo(const std::string& name, const Rollout& rollout) const;
+  void SaveRolling(const std::string& name, Rollout& rollout);
   ProgressiveInfo ProgressiveOf(const std::string& name) const;
 
   Result<const spec::EnvironmentSpec*> SpecOf(int64_t revision);

@@ -54,6 +54,12 @@ struct Controller::Rollout {
   RolloutState state = RolloutState::kProgressing;
   bool settled = false;  // the target was reached and reported; cleared if it is lost again
   std::string reason;
+  // A rolling replace of the head over a stable revision runs under the rolling machine, so
+  // people can pause, resume and abort it; persisted as meta rollout/<service>.
+  std::optional<rollout::RolloutState> machine;
+  int64_t stable_revision = 0;
+  SteadyTime paused_since{};  // while paused: the progress deadline does not count it
+  std::string saved;          // the record last persisted
 };
 
 // One service's canary or blue-green rollout: the engine and what it rolls between.

@@ -221,7 +221,22 @@ void Controller::Reconcile(SteadyTime now) {
         auto saved = Meta(MetaKey("failed_reason", name));
         if (fresh.reason.empty() && saved) fresh.reason = *saved;
       }
+      bool had_machine = rollout.machine.has_value();
       rollout = std::move(fresh);
+      // A rolling replace of what runs (the stable revision's template differs) runs under the
+      // rolling machine; a scale or the first version of a service is no replace.
+      bool replace = false;
+      if (target && !fallback && target->strategy == spec::StrategyKind::kRolling) {
+        if (auto stable = Meta(MetaKey("stable", name))) {
+          int64_t stable_rev = std::stoll(*stable);
+          auto stable_spec = SpecOf(stable_rev);
+          replace = stable_rev != target_revision && stable_spec.ok() &&
+                    (*stable_spec)->services.count(name) &&
+                    spec::ServiceTemplateHash((*stable_spec)->services.at(name)) != t.template_hash;
+          if (replace) StartRolling(name, rollout, stable_rev);
+        }
+      }
+      if (had_machine && !replace) ClearMeta(MetaKey("rollout", name));
     }
 
     // Canary and blue-green follow their rollout engine (controller_progressive.cc).
@@ -243,6 +258,8 @@ void Controller::Reconcile(SteadyTime now) {
       views.push_back({id, live->record.template_hash, live->phase});
     }
     if (settling) continue;
+    // A paused rolling replace starts and stops nothing until it is resumed.
+    if (RollingHeld(name, rollout, now)) continue;
 
     ServiceDecision decision = DecideService(t, views);
     for (const auto& id : decision.stop) {
@@ -272,6 +289,7 @@ void Controller::Reconcile(SteadyTime now) {
         if (!target) {
           // Nothing left to run; "service.removed" follows once its records are gone.
         } else if (!fallback) {
+          FinishRolling(name, rollout);
           SetMeta(MetaKey("stable", name), std::to_string(target_revision));
           events_.Add("rollout.complete", name, "",
                       "service " + name + ": " + std::to_string(t.replicas) + " of " +
@@ -309,6 +327,10 @@ void Controller::Reconcile(SteadyTime now) {
                      FormatDuration(target->rolling.progress_deadline) + sample;
     SetMeta(MetaKey("failed", name), std::to_string(head_->number));
     SetMeta(MetaKey("failed_reason", name), rollout.reason);
+    if (rollout.machine) {
+      rollout.machine.reset();
+      ClearMeta(MetaKey("rollout", name));
+    }
     auto stable = Meta(MetaKey("stable", name));
     std::string next = stable ? "; returning to revision " + *stable
                               : "; no earlier revision of this service to return to";

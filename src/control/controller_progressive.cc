@@ -227,6 +227,8 @@ ProgressiveInfo Controller::ProgressiveOf(const std::string& name) const {
   info.step_run = p.rollout.step_run();
   info.background_run = p.rollout.background_run();
   if (p.rollout.last_judgement()) info.last_verdict = p.rollout.last_judgement()->Summary();
+  info.replicas = p.target.replicas;
+  info.new_healthy = HealthyInstances(name, p.target_hash);
   return info;
 }
 
@@ -253,9 +255,9 @@ Result<ProgressiveInfo> Controller::RolloutCommand(const std::string& service,
     }
   }
   if (it == progressive_.end()) {
+    if (auto rolling = RollingCommand(service, command, actor)) return *rolling;
     Audit(actor, action, service, "refused: no rollout in progress");
-    return MakeError(ErrorCode::kNotFound,
-                     "no canary or blue-green rollout of " + service + " is in progress");
+    return MakeError(ErrorCode::kNotFound, "no rollout of " + service + " is in progress");
   }
   Progressive& p = *it->second;
   int new_healthy = HealthyInstances(service, p.target_hash);

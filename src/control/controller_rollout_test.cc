@@ -283,3 +283,106 @@ TEST(ControllerRolloutTest, RemovedServiceIsStopped) {
 
 }  // namespace
 }  // namespace cairn::control
+
+namespace cairn::control {
+namespace {
+
+int OnRevision(const ServiceInfo& s, int64_t revision) {
+  int n = 0;
+  for (const InstanceInfo& i : s.instances) {
+    n += i.revision == revision && i.phase != InstancePhase::kStopping ? 1 : 0;
+  }
+  return n;
+}
+
+// v1 complete on 3 instances, then v2 applied and one tick taken: a replace under way.
+void StartReplace(ControllerHarness& h) {
+  ASSERT_TRUE(h.Start().ok());
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1", 3)).ok());
+  h.Tick();
+  ASSERT_EQ(h.Service().rollout, RolloutState::kComplete);
+  ASSERT_TRUE(h.Apply(ServiceYaml("v2", 3)).ok());
+  h.Tick();
+  ASSERT_EQ(h.Service().rollout, RolloutState::kProgressing);
+}
+
+TEST(ControllerRollingMachineTest, APausedReplaceHoldsAcrossARestartAndFinishesOnResume) {
+  ControllerHarness h;
+  StartReplace(h);
+  ServiceInfo web = h.Service();
+  ASSERT_TRUE(web.progressive.has_value());
+  EXPECT_EQ(web.progressive->strategy, "rolling");
+  EXPECT_EQ(web.progressive->new_revision, 2);
+  EXPECT_EQ(web.progressive->stable_revision, 1);
+  EXPECT_EQ(web.progressive->replicas, 3);
+
+  auto paused = h.controller().RolloutCommand("web", rollout::RolloutCommand::kPause, "ann");
+  ASSERT_TRUE(paused.ok()) << paused.error().message;
+  EXPECT_TRUE(paused->state.user_paused);
+  int old_before = OnRevision(h.Service(), 1);
+  int new_before = OnRevision(h.Service(), 2);
+  ASSERT_GT(old_before, 0);
+  h.Ticks(20);
+  EXPECT_EQ(OnRevision(h.Service(), 1), old_before) << "a paused replace stopped an instance";
+  EXPECT_EQ(OnRevision(h.Service(), 2), new_before) << "a paused replace started an instance";
+
+  h.RestartController();
+  ASSERT_TRUE(h.Start().ok());
+  h.Ticks(20);
+  web = h.Service();
+  ASSERT_TRUE(web.progressive.has_value());
+  EXPECT_TRUE(web.progressive->state.user_paused) << "the pause did not survive a restart";
+  EXPECT_EQ(OnRevision(web, 1), old_before);
+
+  ASSERT_TRUE(h.controller().RolloutCommand("web", rollout::RolloutCommand::kResume, "ann").ok());
+  for (int i = 0; i < 50 && h.Service().rollout != RolloutState::kComplete; ++i) h.Tick();
+  web = h.Service();
+  EXPECT_EQ(web.rollout, RolloutState::kComplete);
+  EXPECT_FALSE(web.progressive.has_value());
+  EXPECT_EQ(OnRevision(web, 2), 3);
+  auto record = h.controller().store().GetMeta("rollout/web");
+  ASSERT_TRUE(record.ok());
+  EXPECT_FALSE(record->has_value()) << "the finished replace left its record";
+}
+
+TEST(ControllerRollingMachineTest, AnAbortedReplaceGoesBackToTheStableRevision) {
+  ControllerHarness h;
+  StartReplace(h);
+  auto aborted = h.controller().RolloutCommand("web", rollout::RolloutCommand::kAbort, "bob");
+  ASSERT_TRUE(aborted.ok()) << aborted.error().message;
+  EXPECT_EQ(aborted->state.phase, rollout::RolloutPhase::kAborted);
+  for (int i = 0; i < 50 && OnRevision(h.Service(), 2) + h.Service().instances.size() != 3; ++i) {
+    h.Tick();
+  }
+  h.Ticks(10);
+  ServiceInfo web = h.Service();
+  EXPECT_EQ(web.rollout, RolloutState::kFailed);
+  EXPECT_EQ(web.rollout_reason, "rollout aborted: aborted by bob");
+  EXPECT_EQ(OnRevision(web, 1), 3);
+  EXPECT_EQ(OnRevision(web, 2), 0);
+  EXPECT_EQ(CountEvents(h.controller(), "rollout.failed"), 1);
+
+  // Nothing left to steer; retry brings the head back.
+  auto again = h.controller().RolloutCommand("web", rollout::RolloutCommand::kAbort, "bob");
+  EXPECT_FALSE(again.ok());
+  ASSERT_TRUE(h.controller().RolloutCommand("web", rollout::RolloutCommand::kRetry, "bob").ok());
+  for (int i = 0; i < 50 && h.Service().rollout != RolloutState::kComplete; ++i) h.Tick();
+  EXPECT_EQ(OnRevision(h.Service(), 2), 3);
+}
+
+TEST(ControllerRollingMachineTest, AScaleOrAFirstVersionIsNoReplaceToSteer) {
+  ControllerHarness h;
+  ASSERT_TRUE(h.Start().ok());
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1", 1)).ok());
+  EXPECT_FALSE(h.Service().progressive.has_value());
+  EXPECT_FALSE(h.controller().RolloutCommand("web", rollout::RolloutCommand::kPause, "a").ok());
+  h.Tick();
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1", 3)).ok());
+  EXPECT_FALSE(h.Service().progressive.has_value());
+  auto promote = h.controller().RolloutCommand("web", rollout::RolloutCommand::kPromote, "a");
+  ASSERT_FALSE(promote.ok());
+  EXPECT_EQ(promote.error().message, "no rollout of web is in progress");
+}
+
+}  // namespace
+}  // namespace cairn::control

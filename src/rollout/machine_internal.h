@@ -40,5 +40,6 @@ inline std::string InconclusiveReason(const std::string& analysis_reason) {
 // the state as far as the inputs allow, then fills decision.targets.
 void AdvanceCanary(Turn& turn);
 void AdvanceBlueGreen(Turn& turn);
+void AdvanceRolling(Turn& turn);
 
 }  // namespace cairn::rollout::internal

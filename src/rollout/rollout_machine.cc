@@ -122,10 +122,16 @@ RolloutDecision Advance(const RolloutPlan& plan, RolloutState* state, const Roll
   RolloutDecision decision;
   Turn turn{plan, *state, in, decision};
   HandleCommonCommand(turn);
-  if (plan.kind == StrategyKind::kCanary) {
-    internal::AdvanceCanary(turn);
-  } else {
-    internal::AdvanceBlueGreen(turn);
+  switch (plan.kind) {
+    case StrategyKind::kCanary:
+      internal::AdvanceCanary(turn);
+      break;
+    case StrategyKind::kBlueGreen:
+      internal::AdvanceBlueGreen(turn);
+      break;
+    case StrategyKind::kRolling:
+      internal::AdvanceRolling(turn);
+      break;
   }
   return decision;
 }

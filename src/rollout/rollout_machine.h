@@ -1,4 +1,4 @@
-// The rollout machines: canary and blue-green as pure transitions.
+// The rollout machines: canary, blue-green and rolling as pure transitions.
 //
 //   Advance(plan, &state, inputs) -> decision
 //
@@ -55,6 +55,9 @@ struct RolloutInputs {
   std::string analysis_reason;
   RolloutCommand command = RolloutCommand::kNone;
   std::string actor;  // who sent the command, for events ("alice"); may be empty
+  // Rolling: the instance-by-instance replace reached its target (every instance the new
+  // version's and healthy, none of the old left).
+  bool rolling_done = false;
 };
 
 // What the controller makes true after a decision.

@@ -359,3 +359,69 @@ TEST(BlueGreenMachineTest, AutoPromoteAfterADelayNeverSwitchesToUnhealthyInstanc
 
 }  // namespace
 }  // namespace cairn::rollout
+
+namespace cairn::rollout {
+namespace {
+
+RolloutPlan Rolling(int replicas = 3) {
+  RolloutPlan p;
+  p.kind = StrategyKind::kRolling;
+  p.replicas = replicas;
+  return p;
+}
+
+TEST(RollingMachineTest, CompletesWhenTheReplaceReachesItsTarget) {
+  Sim sim(Rolling());
+  sim.Tick(1);
+  EXPECT_EQ(sim.state.phase, RolloutPhase::kProgressing);
+  EXPECT_EQ(sim.last.targets.new_replicas, 3);
+  EXPECT_EQ(sim.last.targets.new_weight_bp, 10000u);
+  sim.base.rolling_done = true;
+  sim.Tick(3);
+  EXPECT_EQ(sim.state.phase, RolloutPhase::kCompleted);
+}
+
+TEST(RollingMachineTest, APausedReplaceHoldsUntilResumedEvenWhenItsWorkIsDone) {
+  Sim sim(Rolling());
+  sim.Tick(1, RolloutCommand::kPause);
+  EXPECT_TRUE(sim.state.user_paused);
+  EXPECT_TRUE(sim.Saw("rollout.paused"));
+  sim.base.rolling_done = true;
+  sim.Tick(3);
+  EXPECT_EQ(sim.state.phase, RolloutPhase::kProgressing);
+  sim.Tick(3, RolloutCommand::kResume);
+  EXPECT_FALSE(sim.state.user_paused);
+  EXPECT_EQ(sim.state.phase, RolloutPhase::kCompleted);
+}
+
+TEST(RollingMachineTest, AbortSendsEveryoneBackAndRetryStartsAgain) {
+  Sim sim(Rolling());
+  sim.Tick(1);
+  sim.base.actor = "bob";
+  sim.Tick(2, RolloutCommand::kAbort);
+  EXPECT_EQ(sim.state.phase, RolloutPhase::kAborted);
+  EXPECT_EQ(sim.state.abort_reason, "aborted by bob");
+  EXPECT_EQ(sim.last.targets.new_replicas, 0);
+  EXPECT_EQ(sim.last.targets.stable_replicas, 3);
+  EXPECT_EQ(sim.last.targets.new_weight_bp, 0u);
+  sim.Tick(0, RolloutCommand::kAbort);
+  EXPECT_EQ(sim.last.command_error, "nothing to abort: the rollout is aborted");
+  sim.Tick(0, RolloutCommand::kRetry);
+  EXPECT_EQ(sim.state.phase, RolloutPhase::kProgressing);
+  EXPECT_EQ(sim.last.targets.new_replicas, 3);
+}
+
+TEST(RollingMachineTest, PromoteAndUndoAreRefusedWithWhatSteersARollingReplace) {
+  Sim sim(Rolling());
+  for (RolloutCommand c :
+       {RolloutCommand::kPromote, RolloutCommand::kPromoteFull, RolloutCommand::kUndo}) {
+    sim.Tick(1, c);
+    EXPECT_EQ(sim.last.command_error,
+              "a rolling replace has no steps to promote or switch to undo; `cairn rollout "
+              "pause`, `resume` and `abort` steer it");
+    EXPECT_EQ(sim.state.phase, RolloutPhase::kProgressing);
+  }
+}
+
+}  // namespace
+}  // namespace cairn::rollout

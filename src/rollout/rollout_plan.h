@@ -11,7 +11,10 @@
 
 namespace cairn::rollout {
 
-enum class StrategyKind { kCanary, kBlueGreen };
+// kRolling: the instance-by-instance replace (max_surge / max_unavailable), whose per-instance
+// choices the controller's DecideService makes; its machine carries the rollout's life (pause,
+// resume, abort, retry, completion), so a rolling replace is steered like any other.
+enum class StrategyKind { kCanary, kBlueGreen, kRolling };
 
 struct CanaryStep {
   enum class Kind {

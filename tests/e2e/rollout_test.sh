@@ -60,10 +60,10 @@ start_server
 
 run_cli 0 apply -f "$E2E_DIR/v1.yaml" -m "v1" --author alice --wait
 run_cli 1 rollout promote web --author alice
-contains "$ERR" "no canary or blue-green rollout of web is in progress"
+contains "$ERR" "no rollout of web is in progress"
 run_cli 0 rollout status web
 contains "$OUT" "web: revision 1 complete"
-contains "$OUT" "No canary or blue-green rollout of web is in progress."
+contains "$OUT" "No rollout of web is in progress."
 run_cli 1 rollout status nosuch
 contains "$ERR" 'no service named "nosuch"'
 pass "without a rollout, a command exits 1 saying so; status shows the last state"
