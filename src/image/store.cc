@@ -159,6 +159,40 @@ Status ImageStore::Tag(std::string_view tag, std::string_view manifest_digest) {
       options_.max_tag_history);
 }
 
+Status ImageStore::TagAll(const std::map<std::string, std::string>& tags) {
+  std::vector<std::pair<std::string, std::string>> named;  // "name:tag", digest
+  for (const auto& [tag, digest] : tags) {
+    auto ref = ParseTagReference(tag);
+    if (!ref) return ref.error();
+    if (Status s = BlobStore::CheckDigest(digest); !s) return s;
+    named.emplace_back(ref->TagName(), digest);
+  }
+  auto lock = FileLock::Acquire(LockPath(), FileLock::Mode::kExclusive);
+  if (!lock) return lock.error();
+  auto index = LoadIndex(root());
+  if (!index) return index.error();
+  // Everything is checked before index.json changes, so either every tag moves or none does.
+  std::vector<std::pair<std::string, std::string>> moved;
+  for (const auto& [name, digest] : named) {
+    auto desc = ManifestDescriptor(digest);
+    if (!desc) return desc.error();
+    if (Status s = CheckComplete(digest); !s) return s;
+    std::optional<std::string> previous = SetTag(*index, name, *desc);
+    if (!previous || *previous != digest) moved.emplace_back(name, digest);
+  }
+  if (moved.empty()) return OkStatus();
+  if (Status s = SaveIndex(root(), *index); !s) return s;
+  const std::string at = FormatWallTime(options_.clock->WallNow());
+  for (const auto& [name, digest] : moved) {
+    if (Status s =
+            AppendTagHistory(HistoryPath(), name, TagEvent{digest, at}, options_.max_tag_history);
+        !s) {
+      return s;
+    }
+  }
+  return OkStatus();
+}
+
 Status ImageStore::Untag(std::string_view tag) {
   auto ref = ParseTagReference(tag);
   if (!ref) return ref.error();

@@ -63,6 +63,41 @@ struct BuildOptions {
   std::string architecture;
 };
 
+struct ImportOptions {
+  // "name[:tag]" applied instead of the names the source carries. Required when the source names
+  // its image with a bare tag ("v1", as `skopeo copy ... oci:DIR:v1` writes) or not at all. With
+  // several images in the source it needs `source_ref` to pick one. Default: the source's names.
+  std::string tag;
+  // Imports only the image the source names so (its ref.name annotation, or a docker RepoTag).
+  // Default (empty): every image in the source.
+  std::string source_ref;
+  // The platform picked from an image index. Defaults: "linux" and HostArchitecture().
+  std::string os;
+  std::string architecture;
+  // Decompresses every layer and checks its sha256 against the config's rootfs.diff_ids. Docker
+  // archives are always checked (their conversion relies on it). Default true: an image whose
+  // diff_ids lie would unpack to something other than what a signature over its config names.
+  bool verify_diff_ids = true;
+};
+
+struct ImportReport {
+  std::string format;                       // "oci-layout", "oci-archive" or "docker-archive"
+  std::vector<std::string> digests;         // every imported manifest, in source order
+  std::map<std::string, std::string> tags;  // "name:tag" -> manifest digest, all applied
+};
+
+enum class ExportFormat {
+  kOciLayout,   // a directory (oci:DIR for skopeo, DIR:tag for umoci)
+  kOciArchive,  // the same layout in one tar file (oci-archive:FILE)
+};
+
+struct ExportOptions {
+  ExportFormat format = ExportFormat::kOciLayout;
+  // The org.opencontainers.image.ref.name written in index.json. Default: the reference's
+  // "name:tag"; none for a bare digest reference.
+  std::string ref_name;
+};
+
 struct ImageSummary {
   std::string tag;        // "name:tag"
   std::string digest;     // manifest digest
@@ -121,12 +156,27 @@ class ImageStore {
   Result<std::string> Resolve(std::string_view reference) const;
   // Points "name[:tag]" at a stored manifest, recording the move in the tag history.
   Status Tag(std::string_view tag, std::string_view manifest_digest);
+  // Points every tag of `tags` ("name[:tag]" -> manifest digest) in one index.json update: all
+  // move or none does (each image checked complete first).
+  Status TagAll(const std::map<std::string, std::string>& tags);
   // Removes a tag (kNotFound when it does not exist); its blobs stay until gc.
   Status Untag(std::string_view tag);
   Result<std::vector<TagEvent>> TagHistory(std::string_view tag) const;
   // Every tag, sorted by name.
   Result<std::vector<ImageSummary>> List() const;
   Result<ImageDetails> Inspect(std::string_view reference) const;
+
+  // Imports an OCI image layout directory, an OCI archive (the layout in a tar) or a docker
+  // archive (`docker save`), detected from the content. Every blob is re-hashed on its way in;
+  // tags are applied only after every imported image is complete, so a failed import tags
+  // nothing (it may leave unreferenced blobs for gc). See README.md "Import and export".
+  Result<ImportReport> Import(const std::string& path, const ImportOptions& options = {});
+  // Writes the image `reference` names as an OCI image layout at `dest` (created when missing; an
+  // existing non-empty directory must be an OCI layout, which the image is added to), or as an
+  // OCI archive file (which must not exist yet). Returns the manifest descriptor written to
+  // index.json.
+  Result<Descriptor> Export(std::string_view reference, const std::string& dest,
+                            const ExportOptions& options = {}) const;
 
   // Re-hashes every blob in the store and checks every tagged image is complete.
   Result<VerifyReport> Verify() const;
@@ -140,6 +190,7 @@ class ImageStore {
   Result<GcReport> Gc(const std::vector<std::string>& roots);
 
   const std::string& root() const { return options_.root; }
+  const StoreOptions& options() const { return options_; }
 
  private:
   explicit ImageStore(StoreOptions options);

@@ -1,0 +1,182 @@
+// ImageStore::Import: detects the source format, plans the tags (so a naming problem is found
+// before any blob is copied from a directory), imports every image, and only then tags them all
+// in one index.json update.
+#include <sys/stat.h>
+
+#include <set>
+
+#include "image/docker_archive.h"
+#include "image/file_util.h"
+#include "image/import_layout.h"
+#include "image/import_tar.h"
+#include "image/oci_archive.h"
+#include "image/reference.h"
+#include "image/store.h"
+
+namespace cairn::image {
+namespace {
+
+using import_internal::ArchiveSource;
+using import_internal::DirSource;
+using import_internal::LayoutEntry;
+using import_internal::LayoutSource;
+
+// A source name that is only a tag ("v1": no repository, as skopeo writes for oci:DIR:v1).
+bool IsBareTag(const std::string& name) { return name.find_first_of(":/@") == std::string::npos; }
+
+// The tags for each image, from the names the source gives them (one list per image) or from
+// options.tag. Fails when a name cannot become a tag, so nothing is imported under a wrong name.
+Result<std::vector<std::vector<std::string>>> PlanTags(
+    const std::vector<std::vector<std::string>>& names, const ImportOptions& options) {
+  std::vector<std::vector<std::string>> out(names.size());
+  if (!options.tag.empty()) {
+    if (names.size() != 1) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "the source holds " + std::to_string(names.size()) +
+                           " images; --tag names one, so pick it with --source-ref",
+                       options.tag);
+    }
+    auto ref = ParseTagReference(options.tag);
+    if (!ref) return ref.error();
+    out[0] = {ref->TagName()};
+    return out;
+  }
+  std::set<std::string> taken;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i].empty()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "image " + std::to_string(i) + " of the source has no name; pass --tag");
+    }
+    for (const std::string& name : names[i]) {
+      if (IsBareTag(name)) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "the source names this image only by the tag \"" + name +
+                             "\" (no repository); pass --tag name:tag",
+                         name);
+      }
+      auto ref = ParseTagReference(name);
+      if (!ref) return ref.error();
+      if (!taken.insert(ref->TagName()).second) {
+        return MakeError(ErrorCode::kInvalidArgument, "two images of the source claim the same tag",
+                         ref->TagName());
+      }
+      out[i].push_back(ref->TagName());
+    }
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> ImportLayoutEntries(const std::vector<LayoutEntry>& entries,
+                                                     LayoutSource& source, ImageStore& store,
+                                                     const ImportOptions& options) {
+  std::vector<std::string> digests;
+  for (const LayoutEntry& e : entries) {
+    auto digest = import_internal::ImportLayoutEntry(e, source, store, options);
+    if (!digest) return digest.error();
+    digests.push_back(*digest);
+  }
+  return digests;
+}
+
+std::vector<std::vector<std::string>> LayoutNames(const std::vector<LayoutEntry>& entries) {
+  std::vector<std::vector<std::string>> names;
+  for (const LayoutEntry& e : entries) {
+    names.push_back(e.ref_name.empty() ? std::vector<std::string>{}
+                                       : std::vector<std::string>{e.ref_name});
+  }
+  return names;
+}
+
+Result<std::string> ReadCapped(const std::string& path, uint64_t cap) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) > cap) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "is " + std::to_string(st.st_size) + " bytes, over the " +
+                         std::to_string(cap) + "-byte cap for image metadata",
+                     path);
+  }
+  return ReadWholeFile(path);
+}
+
+}  // namespace
+
+Result<ImportReport> ImageStore::Import(const std::string& path, const ImportOptions& options) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return IoError("import source", path, errno);
+  ImportReport report;
+  std::vector<std::vector<std::string>> tags;
+
+  if (S_ISDIR(st.st_mode)) {
+    report.format = "oci-layout";
+    auto layout = ReadWholeFile(path + "/oci-layout");
+    if (!layout) {
+      if (layout.error().code != ErrorCode::kNotFound) return layout.error();
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "directory is not an OCI image layout (it has no oci-layout file)", path);
+    }
+    auto index = ReadCapped(path + "/index.json", options_.max_document_size);
+    if (!index) return index.error();
+    auto entries = import_internal::ReadLayoutIndex(*layout, *index, options.source_ref);
+    if (!entries) return entries.error();
+    auto planned = PlanTags(LayoutNames(*entries), options);
+    if (!planned) return planned.error();
+    tags = std::move(*planned);
+    DirSource source(path, *this);
+    auto digests = ImportLayoutEntries(*entries, source, *this, options);
+    if (!digests) return digests.error();
+    report.digests = std::move(*digests);
+  } else if (S_ISREG(st.st_mode)) {
+    auto contents = import_internal::IngestTar(path, *this, options_.max_document_size);
+    if (!contents) return contents.error();
+    const auto& files = contents->small_files;
+    if (files.contains("oci-layout")) {
+      report.format = "oci-archive";
+      if (!files.contains("index.json")) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "OCI archive has an oci-layout but no index.json", path);
+      }
+      auto entries = import_internal::ReadLayoutIndex(files.at("oci-layout"),
+                                                      files.at("index.json"), options.source_ref);
+      if (!entries) return entries.error();
+      auto planned = PlanTags(LayoutNames(*entries), options);
+      if (!planned) return planned.error();
+      tags = std::move(*planned);
+      ArchiveSource source(*contents, *this);
+      auto digests = ImportLayoutEntries(*entries, source, *this, options);
+      if (!digests) return digests.error();
+      report.digests = std::move(*digests);
+    } else if (files.contains("manifest.json")) {
+      report.format = "docker-archive";
+      auto entries = import_internal::ReadDockerManifest(*contents, options.source_ref);
+      if (!entries) return entries.error();
+      std::vector<std::vector<std::string>> names;
+      for (const auto& e : *entries) names.push_back(e.repo_tags);
+      auto planned = PlanTags(names, options);
+      if (!planned) return planned.error();
+      tags = std::move(*planned);
+      for (const auto& e : *entries) {
+        auto digest = import_internal::ConvertDockerImage(e, *contents, *this);
+        if (!digest) return digest.error();
+        report.digests.push_back(*digest);
+      }
+    } else {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "archive holds neither oci-layout (an OCI archive) nor manifest.json (a "
+                       "docker archive)",
+                       path);
+    }
+  } else {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "not a directory or a file; cairn imports OCI layouts, OCI archives and "
+                     "docker archives",
+                     path);
+  }
+
+  for (size_t i = 0; i < tags.size(); ++i) {
+    for (const std::string& t : tags[i]) report.tags[t] = report.digests[i];
+  }
+  if (Status s = TagAll(report.tags); !s) return s.error();
+  return report;
+}
+
+}  // namespace cairn::image

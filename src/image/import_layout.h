@@ -1,0 +1,54 @@
+// Importing an OCI image layout (a directory, or the same files inside an archive): oci-layout's
+// version, index.json's manifests, nested image indexes resolved to the requested platform, and
+// every blob fetched into the store through its digest-checking writer. Tags are not applied
+// here: the caller tags once every image is complete (import.cc).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "image/oci_types.h"
+#include "image/store.h"
+
+namespace cairn::image::import_internal {
+
+// Where a layout's blobs come from.
+class LayoutSource {
+ public:
+  virtual ~LayoutSource() = default;
+  // Makes blob `d` present in the store, its content checked against d.digest and d.size.
+  // kNotFound (naming the digest) when the source does not hold it.
+  virtual Status Fetch(const Descriptor& d) = 0;
+};
+
+// Blobs read from <dir>/blobs/sha256/<hex> and re-hashed while copied into the store.
+class DirSource : public LayoutSource {
+ public:
+  DirSource(std::string dir, const ImageStore& store) : dir_(std::move(dir)), store_(store) {}
+  Status Fetch(const Descriptor& d) override;
+
+ private:
+  std::string dir_;
+  const ImageStore& store_;
+};
+
+// One image index.json names, as the source names it.
+struct LayoutEntry {
+  Descriptor descriptor;
+  std::string ref_name;  // org.opencontainers.image.ref.name (or containerd's full name); may be ""
+};
+
+// Checks oci-layout and reads index.json: the top-level entries, keeping only the one named
+// `source_ref` when it is not empty (kNotFound listing the names present otherwise).
+Result<std::vector<LayoutEntry>> ReadLayoutIndex(std::string_view oci_layout,
+                                                 std::string_view index_json,
+                                                 const std::string& source_ref);
+
+// Fetches the image `entry` names into the store — following nested indexes to the platform in
+// `options` (default linux/<host arch>) — and stores its manifest. Returns the manifest digest.
+Result<std::string> ImportLayoutEntry(const LayoutEntry& entry, LayoutSource& source,
+                                      ImageStore& store, const ImportOptions& options);
+
+}  // namespace cairn::image::import_internal
