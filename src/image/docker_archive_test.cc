@@ -62,9 +62,10 @@ class DockerArchiveTest : public ::testing::Test {
 
 TEST_F(DockerArchiveTest, ConvertsToAnOciImageWithTheSameConfigAndLayer) {
   DockerImage img;
-  auto r = Import({ArchiveFile("abc/layer.tar", img.tar), ArchiveFile("abc/VERSION", "1.0"),
-                   ArchiveFile(img.ConfigName(), img.config),
-                   ArchiveFile("manifest.json", img.Manifest({"web:3", "web:latest"}))});
+  auto r = Import(
+      {ArchiveFile("abc/layer.tar", img.tar), ArchiveFile("abc/VERSION", "1.0"),
+       ArchiveFile(img.ConfigName(), img.config),
+       ArchiveFile("manifest.json", img.Manifest({"web:3", "docker.io/library/web:latest"}))});
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(r->format, "docker-archive");
   ASSERT_EQ(r->tags.size(), 2u);

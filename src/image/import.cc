@@ -24,6 +24,15 @@ using import_internal::LayoutSource;
 // A source name that is only a tag ("v1": no repository, as skopeo writes for oci:DIR:v1).
 bool IsBareTag(const std::string& name) { return name.find_first_of(":/@") == std::string::npos; }
 
+// Docker Hub names in the short form people type ("web:2", "team/web:2"): podman and skopeo write
+// "docker.io/library/web:2" into archives where docker writes "web:2"; both mean the same image.
+std::string FamiliarName(const std::string& name) {
+  for (std::string_view prefix : {"docker.io/library/", "docker.io/"}) {
+    if (name.starts_with(prefix)) return name.substr(prefix.size());
+  }
+  return name;
+}
+
 // The tags for each image, from the names the source gives them (one list per image) or from
 // options.tag. Fails when a name cannot become a tag, so nothing is imported under a wrong name.
 Result<std::vector<std::vector<std::string>>> PlanTags(
@@ -54,7 +63,7 @@ Result<std::vector<std::vector<std::string>>> PlanTags(
                              "\" (no repository); pass --tag name:tag",
                          name);
       }
-      auto ref = ParseTagReference(name);
+      auto ref = ParseTagReference(FamiliarName(name));
       if (!ref) return ref.error();
       if (!taken.insert(ref->TagName()).second) {
         return MakeError(ErrorCode::kInvalidArgument, "two images of the source claim the same tag",
