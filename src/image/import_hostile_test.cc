@@ -285,6 +285,18 @@ TEST_F(ImportHostileTest, UnknownFormatsAreRefused) {
   EXPECT_NE(r.error().message.find("no oci-layout"), std::string::npos);
 }
 
+TEST_F(ImportHostileTest, TagAllMovesNoTagWhenOneImageIsIncomplete) {
+  HandImage img;
+  ASSERT_TRUE(Import(OciArchive(IndexOf({img.Descriptor("web:1")}), img.Blobs())).ok());
+  HandImage partial(LayerCompression::kGzip);  // manifest stored, its layer never was
+  ASSERT_TRUE(store_->PutBlob(partial.manifest).ok());
+  Status s = store_->TagAll({{"web:2", Digest(img.manifest)}, {"web:3", Digest(partial.manifest)}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().context, Digest(partial.layer));
+  EXPECT_EQ(store_->List()->size(), 1u);  // only web:1, from the import
+  EXPECT_FALSE(store_->Resolve("web:2").ok());
+}
+
 TEST_F(ImportHostileTest, UnsupportedLayoutVersionIsRefused) {
   HandImage img;
   auto entries = OciArchive(IndexOf({img.Descriptor("web:1")}), img.Blobs());
