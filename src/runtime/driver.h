@@ -1,11 +1,13 @@
-// Driver: how cairn starts, stops and inspects one instance. The process driver is the first;
-// oci (runc) and hollow (simulation) follow behind the same interface.
+// Driver: how cairn starts, stops and inspects one instance. The process driver runs plain
+// processes; the oci driver (oci_driver.h) runs them under runc with a read-only root; hollow
+// (simulation) follows behind the same interface.
 //
 // Drivers know nothing of services, revisions or rollouts: only "start this", "stop that".
 // Every call returns promptly (no call waits for an instance to exit); the controller keeps
 // stop deadlines and asks again. Called on the controller strand only.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -16,6 +18,26 @@
 
 namespace cairn::runtime {
 
+// What an instance under the oci driver needs beyond its command; the process driver ignores
+// it. The caller has already merged the image's Entrypoint/Cmd, Env and WorkingDir into
+// InstanceConfig's argv, env and workdir, which the oci driver reads inside the container
+// (argv[0] is resolved through the container's PATH; an empty workdir means "/").
+struct OciConfig {
+  // Absolute path of the image's unpacked tree (image::RootfsCache). Shared read-only by every
+  // instance of the image and never written, not even to create mount points: it must hold the
+  // directories /proc, /dev, /sys, /tmp and /run. Required by the oci driver.
+  std::string rootfs;
+  uint64_t memory_bytes = 0;         // memory limit (cgroup); 0: none
+  double cpu = 0;                    // cores, e.g. 0.5 (cgroup CPU quota); 0: no limit
+  int64_t pids_limit = 0;            // most tasks (processes and threads) at once; 0: none
+  uint64_t tmp_bytes = 64ull << 20;  // size of the writable tmpfs at /tmp
+  // A host directory bound read-only at /run/secrets; empty: none.
+  std::string secrets_dir;
+  // The user the command runs as (the image's User, resolved to numbers by the caller).
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
 struct InstanceConfig {
   std::string id;                          // unique instance id, e.g. "web-3f9a2c1b"
   std::vector<std::string> argv;           // argv[0] is resolved through PATH when it has no '/'
@@ -23,6 +45,7 @@ struct InstanceConfig {
   std::map<std::string, std::string> env;  // added to a minimal base (PATH, HOME, LANG)
   int port = 0;                            // exported as $PORT when > 0
   std::string log_path;                    // stdout and stderr, appended
+  OciConfig oci;                           // read by the oci driver only
 };
 
 // Identifies a running process beyond its pid: the pid plus its start time in clock ticks
