@@ -358,6 +358,25 @@ TEST_F(OciDriverTest, TwoInstancesOfOneRootfsRunAtOnce) {
   EXPECT_NE(HttpGet(b.port).find("hello from oci"), std::string::npos);
 }
 
+TEST_F(OciDriverTest, ALostSupervisorTakesItsContainerWithIt) {
+  auto config = Config("echo ready; while :; do sleep 0.1; done");
+  InstanceHandle handle = MustStart(config);
+  ASSERT_TRUE(WaitForLog(config.log_path, "ready"));
+  int init = InitPid(config.id);
+  ASSERT_GT(init, 0);
+  ::kill(handle.pid, SIGKILL);  // runc itself dies; the container would run on, unsupervised
+  auto status = WaitForEnd(handle, 10s);
+  EXPECT_EQ(status.state, InstanceState::kExited);
+  EXPECT_EQ(status.signal, SIGKILL);
+  // Inspect removed the orphan (runc delete --force) before answering.
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (::kill(init, 0) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_NE(::kill(init, 0), 0) << "the container outlived its supervisor";
+  EXPECT_FALSE(fs::exists(options_.state_root + "/" + config.id));
+}
+
 TEST_F(OciDriverTest, ANewDriverAdoptsARunningInstance) {
   auto config = Config("echo ready; while :; do sleep 0.1; done");
   InstanceHandle handle = MustStart(config);
