@@ -12,7 +12,9 @@
 #include <boost/beast/http.hpp>
 #include <charconv>
 
+#include "api/image_routes.h"
 #include "api/log_stream.h"
+#include "api/reply.h"
 #include "api/routes.h"
 
 namespace cairn::api {
@@ -78,8 +80,16 @@ awaitable<void> StreamLogs(beast::tcp_stream& stream, control::Controller& contr
                              use_awaitable);
 }
 
-awaitable<void> Session(tcp::socket socket, control::Controller& controller,
-                        const router::Router* router, std::shared_ptr<bool> open) {
+// What a session needs besides its socket; owned by the ApiServer, which outlives it.
+struct Services {
+  control::Controller& controller;
+  const router::Router* router;
+  image::ImageStore* images;
+  asio::thread_pool& pool;
+};
+
+awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<bool> open) {
+  control::Controller& controller = services.controller;
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   try {
@@ -98,7 +108,17 @@ awaitable<void> Session(tcp::socket socket, control::Controller& controller,
         co_await StreamLogs(stream, controller, req, open);
         break;
       }
-      Reply reply = Route(controller, req, router);
+      Reply reply;
+      // Plain statements around co_await: GCC 12 mishandles a co_await inside ?: (its
+      // temporaries are destroyed too early).
+      if (IsImagePath(req.path) && services.images) {
+        Reply answer = co_await ImageRoute(*services.images, services.pool, controller, req);
+        reply = std::move(answer);
+      } else if (IsImagePath(req.path)) {
+        reply = ErrorReply(MakeError(ErrorCode::kUnavailable, "this server has no image store"));
+      } else {
+        reply = Route(controller, req, services.router);
+      }
       http::response<http::string_body> res{static_cast<http::status>(reply.status), msg.version()};
       res.set(http::field::server, "cairn");
       res.set(http::field::content_type, reply.content_type);
@@ -115,8 +135,7 @@ awaitable<void> Session(tcp::socket socket, control::Controller& controller,
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
 }
 
-awaitable<void> AcceptLoop(tcp::acceptor& acceptor, control::Controller& controller,
-                           const router::Router* router, std::shared_ptr<bool> open) {
+awaitable<void> AcceptLoop(tcp::acceptor& acceptor, Services services, std::shared_ptr<bool> open) {
   while (*open) {
     boost::system::error_code ec;
     tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
@@ -124,7 +143,7 @@ awaitable<void> AcceptLoop(tcp::acceptor& acceptor, control::Controller& control
       if (!*open) co_return;
       continue;
     }
-    asio::co_spawn(acceptor.get_executor(), Session(std::move(socket), controller, router, open),
+    asio::co_spawn(acceptor.get_executor(), Session(std::move(socket), services, open),
                    asio::detached);
   }
 }
@@ -175,7 +194,9 @@ Status ApiServer::Listen(const Endpoint& endpoint) {
                                                : ""));
   }
   bound_port_ = acceptor_->local_endpoint().port();
-  asio::co_spawn(io_, AcceptLoop(*acceptor_, controller_, router_, open_), asio::detached);
+  asio::co_spawn(io_,
+                 AcceptLoop(*acceptor_, Services{controller_, router_, images_, *pool_}, open_),
+                 asio::detached);
   return OkStatus();
 }
 

@@ -4,11 +4,13 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <memory>
 #include <string>
 
 #include "control/controller.h"
 #include "core/result.h"
+#include "image/store.h"
 #include "router/router.h"
 
 namespace cairn::api {
@@ -34,6 +36,9 @@ class ApiServer {
   // Serves GET /v1/traffic from `router` (not owned; must outlive the server). Call before
   // Listen.
   void SetRouter(const router::Router* router) { router_ = router; }
+  // Serves /v1/images from `store` (not owned; must outlive the server), its blocking work on
+  // a pool of this server's. Call before Listen.
+  void SetImages(image::ImageStore* store) { images_ = store; }
 
  private:
   boost::asio::io_context& io_;
@@ -42,6 +47,10 @@ class ApiServer {
   int bound_port_ = 0;
   std::shared_ptr<bool> open_;
   const router::Router* router_ = nullptr;
+  image::ImageStore* images_ = nullptr;
+  // Two threads: a build or import (hashing, compressing) may take a while; a second keeps
+  // `image ls` answering meanwhile.
+  std::unique_ptr<boost::asio::thread_pool> pool_ = std::make_unique<boost::asio::thread_pool>(2);
 };
 
 }  // namespace cairn::api

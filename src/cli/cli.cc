@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/image_command.h"
 #include "cli/rollout_command.h"
 #include "cli/server_runner.h"
 #include "cli/up_command.h"
@@ -127,6 +128,54 @@ int Main(int argc, char** argv) {
     }
   }
 
+  ImageOptions image;
+  auto* image_cmd = app.add_subcommand("image", "build, import and keep OCI images");
+  image_cmd->require_subcommand(1);
+  auto* image_build = image_cmd->add_subcommand("build", "a deterministic image from DIR");
+  add_client_flags(image_build, true);
+  image_build->add_option("dir", image.path, "directory whose files make the image")->required();
+  image_build->add_option("-t,--tag", image.tag, "NAME:TAG to point at it");
+  image_build->add_option("--entrypoint", image.entrypoint,
+                          "program, or a JSON array such as '[\"/bin/app\", \"--flag\"]'");
+  image_build->add_option("--cmd", image.cmd, "default arguments, same forms");
+  image_build->add_option("-e,--env", image.env, "KEY=VALUE (repeatable)");
+  image_build->add_option("--label", image.labels, "KEY=VALUE (repeatable)");
+  image_build->add_option("-w,--workdir", image.workdir, "working directory of the program");
+  image_build->add_option("--compression", image.compression, "gzip or zstd")
+      ->capture_default_str();
+  auto* image_import = image_cmd->add_subcommand(
+      "import", "an OCI layout, OCI archive or docker archive (docker save, skopeo copy)");
+  add_client_flags(image_import, true);
+  image_import->add_option("path", image.path, "directory or tar file")->required();
+  image_import->add_option("-t,--tag", image.tag, "NAME:TAG instead of the source's names");
+  image_import->add_option("--ref", image.source_ref, "only the source's image of this name");
+  auto* image_export = image_cmd->add_subcommand("export", "an image as an OCI layout or archive");
+  add_client_flags(image_export, true);
+  image_export->add_option("ref", image.ref, "NAME:TAG or digest")->required();
+  image_export->add_option("path", image.path, "directory (oci) or file (oci-archive)")->required();
+  image_export->add_option("--format", image.format, "oci or oci-archive")->capture_default_str();
+  auto* image_ls = image_cmd->add_subcommand("ls", "every tag with its digest and size");
+  add_client_flags(image_ls, true);
+  auto* image_inspect = image_cmd->add_subcommand("inspect", "an image's config, layers, tags");
+  add_client_flags(image_inspect, true);
+  image_inspect->add_option("ref", image.ref, "NAME:TAG or digest")->required();
+  auto* image_tag = image_cmd->add_subcommand("tag", "point NAME:TAG at an image");
+  add_client_flags(image_tag, true);
+  image_tag->add_option("ref", image.ref, "the image: NAME:TAG or digest")->required();
+  image_tag->add_option("tag", image.tag, "the new NAME:TAG")->required();
+  auto* image_rm = image_cmd->add_subcommand("rm", "remove a tag (blobs go at the next gc)");
+  add_client_flags(image_rm, true);
+  image_rm->add_option("tag", image.tag, "NAME:TAG")->required();
+  auto* image_verify = image_cmd->add_subcommand(
+      "verify", "re-hash every blob (or one image's); exit 6 if any differs");
+  add_client_flags(image_verify, true);
+  image_verify->add_option("ref", image.ref, "only this image");
+  auto* image_gc =
+      image_cmd->add_subcommand("gc", "remove blobs no tag, revision or instance needs");
+  add_client_flags(image_gc, true);
+  image_gc->add_option("--keep-revisions", image.keep_revisions,
+                       "keep the images of only the last N revisions (default 0: all)");
+
   auto* version = app.add_subcommand("version", "client and server versions");
   add_client_flags(version, true);
 
@@ -152,6 +201,10 @@ int Main(int argc, char** argv) {
   if (rollout_cmd->parsed()) {
     rollout.action = rollout_cmd->get_subcommands().front()->get_name();
     return RolloutCommand(g, rollout);
+  }
+  if (image_cmd->parsed()) {
+    image.action = image_cmd->get_subcommands().front()->get_name();
+    return ImageCommand(g, image);
   }
   return kExitError;
 }

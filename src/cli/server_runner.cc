@@ -14,6 +14,7 @@
 #include "cli/output.h"
 #include "control/controller.h"
 #include "control/router_publisher.h"
+#include "image/store.h"
 #include "router/router.h"
 #include "runtime/driver.h"
 #include "state/state_store.h"
@@ -43,6 +44,12 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   auto store = state::OpenSqliteStore(data_dir, SystemClock::Get());
   if (!store.ok()) return Fail(store.error());
 
+  // The image store: an OCI layout in the data dir that any OCI tool can read.
+  image::StoreOptions image_options;
+  image_options.root = data_dir + "/images";
+  auto images = image::ImageStore::Open(image_options);
+  if (!images.ok()) return Fail(images.error());
+
   // The router serves every declared service port; it runs its own worker threads.
   router::Router router(router::RouterOptions{}, SystemClock::Get());
   control::RouterPublisher publisher(router);
@@ -56,6 +63,7 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
                                  SystemClock::Get());
   api::ApiServer api(io, controller);
   api.SetRouter(&router);
+  api.SetImages(images->get());
   if (auto ok = api.Listen(*endpoint); !ok.ok()) return Fail(ok.error());
   if (auto ok = controller.Start(); !ok.ok()) return Fail(ok.error());
   std::fprintf(stderr, "cairn server %s listening on %s, data dir %s\n", CAIRN_VERSION,

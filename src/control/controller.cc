@@ -4,6 +4,8 @@
 
 #include <signal.h>
 
+#include <set>
+
 #include "control/controller_internal.h"
 #include "control/host_scan.h"
 #include "runtime/proc.h"
@@ -85,6 +87,37 @@ Status Controller::Start() {
   Audit("cairn", "server.start", options_.data_dir, "ok");
   ScheduleTick();
   return OkStatus();
+}
+
+Result<std::vector<std::string>> Controller::ImageRoots(int keep_revisions) {
+  std::set<int64_t> revisions;
+  auto list = store_->ListRevisions();
+  if (!list.ok()) return list.error();
+  size_t first = keep_revisions > 0 && list->size() > static_cast<size_t>(keep_revisions)
+                     ? list->size() - static_cast<size_t>(keep_revisions)
+                     : 0;
+  for (size_t i = first; i < list->size(); ++i) revisions.insert((*list)[i].number);
+  std::set<std::string> roots;
+  for (const auto& [id, live] : live_) {
+    revisions.insert(live->record.revision);
+    if (!live->service.image_digest.empty()) roots.insert(live->service.image_digest);
+  }
+  for (int64_t revision : revisions) {
+    auto spec = SpecOf(revision);
+    if (!spec.ok()) return spec.error();
+    for (const auto& [name, svc] : (*spec)->services) {
+      if (!svc.image_digest.empty()) roots.insert(svc.image_digest);
+      if (auto stable = Meta("stable/" + name)) {
+        auto stable_spec = SpecOf(std::stoll(*stable));
+        if (!stable_spec.ok()) return stable_spec.error();
+        auto it = (*stable_spec)->services.find(name);
+        if (it != (*stable_spec)->services.end() && !it->second.image_digest.empty()) {
+          roots.insert(it->second.image_digest);
+        }
+      }
+    }
+  }
+  return std::vector<std::string>(roots.begin(), roots.end());
 }
 
 Result<const spec::EnvironmentSpec*> Controller::SpecOf(int64_t revision) {

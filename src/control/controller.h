@@ -153,6 +153,12 @@ class Controller {
   Result<ApplyResult> Rollback(int64_t number, const std::string& author,
                                const std::string& message, std::optional<int64_t> expect);
 
+  // Image manifests that must survive an image gc: those of the last `keep_revisions`
+  // revisions (0: every revision in history), of every service's stable revision (a fallback
+  // target), and of every instance alive. Fails when history cannot be read: gc must then not
+  // run, rather than remove what a revision needs.
+  Result<std::vector<std::string>> ImageRoots(int keep_revisions = 0);
+
   // A person's command to a service's rollout (canary, blue-green or rolling), applied at once:
   // NotFound when none is in progress, Conflict (with the reason) when the command cannot apply
   // now.

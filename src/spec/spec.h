@@ -183,6 +183,10 @@ struct ServiceSpec {
   std::string name;
   // Exactly one of `image` (a tag like "web:1.4" or "sha256:<hex>") or `command`.
   std::string image;
+  // The manifest digest `image` named when the revision was applied ("sha256:…"): a revision
+  // records what runs, so a tag that moves later changes nothing until the next apply. Set by
+  // the server at apply, never read from the environment file.
+  std::string image_digest;
   std::string command;
   std::vector<std::string> args;
   std::string workdir;  // empty: the server's working directory

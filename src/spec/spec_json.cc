@@ -82,8 +82,8 @@ HealthSpec HealthFromJson(const json& json_health, const std::string& path) {
 ServiceSpec ServiceFromJson(const json& json_service, const std::string& name,
                             const std::string& path) {
   ObjectIn in(json_service, path,
-              {"name", "image", "command", "args", "workdir", "env", "replicas", "ports", "health",
-               "resources", "strategy", "stop_timeout"});
+              {"name", "image", "image_digest", "command", "args", "workdir", "env", "replicas",
+               "ports", "health", "resources", "strategy", "stop_timeout"});
   ServiceSpec service;
   service.name = name;
   in.String("name", &service.name);
@@ -91,6 +91,10 @@ ServiceSpec ServiceFromJson(const json& json_service, const std::string& name,
     Fail(in.PathOf("name"), "\"" + service.name + "\" does not match its key \"" + name + "\"");
   }
   in.String("image", &service.image);
+  in.String("image_digest", &service.image_digest);
+  if (!service.image_digest.empty() && !IsSha256Digest(service.image_digest)) {
+    Fail(in.PathOf("image_digest"), "expected sha256:<64 hex digits>");
+  }
   in.String("command", &service.command);
   in.StringList("args", &service.args);
   in.String("workdir", &service.workdir);
@@ -149,18 +153,21 @@ json ServiceToJson(const ServiceSpec& service) {
   json resources = {{"memory", nullptr}, {"cpu", nullptr}};
   if (service.resources.memory_bytes) resources["memory"] = *service.resources.memory_bytes;
   if (service.resources.cpu) resources["cpu"] = *service.resources.cpu;
-  return json{{"name", service.name},
-              {"image", service.image},
-              {"command", service.command},
-              {"args", service.args},
-              {"workdir", service.workdir},
-              {"env", service.env.empty() ? json::object() : json(service.env)},
-              {"replicas", service.replicas},
-              {"ports", std::move(ports)},
-              {"health", HealthToJson(service.health)},
-              {"resources", std::move(resources)},
-              {"strategy", StrategyToJson(service)},
-              {"stop_timeout", FormatDuration(service.stop_timeout)}};
+  json out{{"name", service.name},
+           {"image", service.image},
+           {"command", service.command},
+           {"args", service.args},
+           {"workdir", service.workdir},
+           {"env", service.env.empty() ? json::object() : json(service.env)},
+           {"replicas", service.replicas},
+           {"ports", std::move(ports)},
+           {"health", HealthToJson(service.health)},
+           {"resources", std::move(resources)},
+           {"strategy", StrategyToJson(service)},
+           {"stop_timeout", FormatDuration(service.stop_timeout)}};
+  // Written only when pinned, so every spec without an image keeps its hash.
+  if (!service.image_digest.empty()) out["image_digest"] = service.image_digest;
+  return out;
 }
 
 json ToJson(const EnvironmentSpec& spec) {

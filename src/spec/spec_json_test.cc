@@ -143,6 +143,26 @@ TEST(SpecJsonTest, ReplicaChangeKeepsTemplateHash) {
   EXPECT_NE(SpecHash(a), SpecHash(b));
 }
 
+// A revision pins the digest its image tag named: written only when set (every older spec
+// keeps its hash), read back exactly, and part of the template (a moved tag, re-applied,
+// replaces the instances).
+TEST(SpecJsonTest, APinnedImageDigestRoundTripsAndChangesTheTemplate) {
+  EnvironmentSpec spec = Parse("environment: demo\nservices:\n  web:\n    image: web:1\n");
+  std::string unpinned = ServiceTemplateHash(spec.services.at("web"));
+  EXPECT_FALSE(ServiceToJson(spec.services.at("web")).contains("image_digest"));
+  spec.services.at("web").image_digest = "sha256:" + std::string(64, 'a');
+  nlohmann::json json = ToJson(spec);
+  EXPECT_EQ(json["services"]["web"]["image_digest"], "sha256:" + std::string(64, 'a'));
+  auto back = FromJson(json);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->services.at("web").image_digest, spec.services.at("web").image_digest);
+  EXPECT_NE(ServiceTemplateHash(spec.services.at("web")), unpinned);
+  json["services"]["web"]["image_digest"] = "sha256:nothex";
+  auto bad = FromJson(json);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.error().ToString(), HasSubstr("services.web.image_digest"));
+}
+
 TEST(SpecJsonTest, EnvChangeAltersTemplateHash) {
   EnvironmentSpec a =
       Parse("environment: demo\nservices:\n  web:\n    command: run\n    env: {A: x}\n");

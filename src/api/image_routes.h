@@ -1,0 +1,28 @@
+// The image store over HTTP: /v1/images (list), /v1/images/inspect?ref=R, and POST
+// /v1/images/{build,import,export,tag,rm,verify,gc}. See README.md for the bodies.
+//
+// Threading: called on the controller strand, like every route; the store's work (hashing,
+// compressing, copying blobs) is blocking, so it runs on `pool` and the strand carries on
+// serving other requests meanwhile. Paths in requests are the server's: the CLI sends absolute
+// paths of the machine both run on.
+#pragma once
+
+// clang-format off
+#include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
+// clang-format on
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <string>
+
+#include "api/routes.h"
+#include "control/controller.h"
+#include "image/store.h"
+
+namespace cairn::api {
+
+bool IsImagePath(const std::string& path);
+
+boost::asio::awaitable<Reply> ImageRoute(image::ImageStore& store, boost::asio::thread_pool& pool,
+                                         control::Controller& controller, Request request);
+
+}  // namespace cairn::api
