@@ -18,6 +18,7 @@ namespace cairn::image {
 namespace {
 
 using unpack_internal::MakeTreeReadOnlyAt;
+using unpack_internal::OpenDirBeneath;
 using unpack_internal::OpenDirectory;
 using unpack_internal::RemoveEntryAt;
 using unpack_internal::UnpackFd;
@@ -135,6 +136,13 @@ Result<std::string> RootfsCache::Unpack(int cache_fd, const std::string& hex,
     totals = *applied;
   }
 
+  // The mount points a container runtime needs: runc would otherwise create them inside the
+  // shared tree, which must never be written once published.
+  for (const char* mount_point : kMountPoints) {
+    std::string name = mount_point;
+    Result<UnpackFd> dir = OpenDirBeneath(root.get(), std::span<const std::string>(&name, 1), true);
+    if (!dir.ok()) return fail(dir.error());
+  }
   if (fchmod(root.get(), 0755) != 0) return fail(IoError("cannot set mode", shown, errno));
   if (Status s = MakeTreeReadOnlyAt(root.get()); !s.ok()) return fail(s.error());
   if (options_.sync && syncfs(root.get()) != 0) {

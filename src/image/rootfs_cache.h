@@ -40,6 +40,10 @@ struct RootfsLayer {
   std::string digest;      // names the layer in errors; the path when empty
 };
 
+// Directories every prepared rootfs has (made empty when the image lacks them): where a
+// container runtime mounts /proc, /dev, /sys and its tmpfs instances.
+inline constexpr const char* kMountPoints[] = {"proc", "dev", "sys", "tmp", "run"};
+
 class RootfsCache {
  public:
   explicit RootfsCache(RootfsCacheOptions options) : options_(std::move(options)) {}

@@ -110,6 +110,9 @@ TEST_F(RootfsCacheTest, UnpacksAMultiLayerImageInOrder) {
   EXPECT_FALSE(fs::exists(root / "opt/app/v1"));
   EXPECT_TRUE(fs::exists(root / "opt/app/v2"));
   EXPECT_EQ(fs::read_symlink(root / "bin"), "usr/bin");
+  // Where runc mounts /proc, /dev, /sys and its tmpfs instances: made so that it never has to
+  // create them in the shared tree.
+  for (const char* dir : kMountPoints) EXPECT_TRUE(fs::is_directory(root / dir)) << dir;
   EXPECT_TRUE(cache.Contains(digest));
   EXPECT_THAT(CacheEntries(), ElementsAre(digest.substr(7)));  // no temp dir left
 }
@@ -131,7 +134,7 @@ TEST_F(RootfsCacheTest, TheTreeIsReadOnly) {
     EXPECT_EQ(st.st_mode & 07000, 0u) << it->path();
     ++checked;
   }
-  EXPECT_EQ(checked, 4);  // d, d/f, bin, bin/su
+  EXPECT_EQ(checked, 9);  // d, d/f, bin, bin/su and the five mount points
   struct stat root {};
   ASSERT_EQ(stat(path->c_str(), &root), 0);
   EXPECT_EQ(root.st_mode & 07777, 0555u);
@@ -170,7 +173,7 @@ TEST_F(RootfsCacheTest, RacingPreparesOfOneImageAllGetTheSameCompleteTree) {
   EXPECT_THAT(CacheEntries(), ElementsAre(digest.substr(7)));  // losers cleaned up
   size_t files = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(*results[0])) ++files;
-  EXPECT_EQ(files, 200u);
+  EXPECT_EQ(files, 200u + std::size(kMountPoints));  // the layer's files and the mount points
 }
 
 TEST_F(RootfsCacheTest, AFailedLayerLeavesNoPartialEntry) {
