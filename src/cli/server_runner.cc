@@ -13,10 +13,14 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "control/controller.h"
+#include "control/image_provider.h"
 #include "control/router_publisher.h"
+#include "image/rootfs_cache.h"
 #include "image/store.h"
 #include "router/router.h"
 #include "runtime/driver.h"
+#include "runtime/driver_set.h"
+#include "runtime/oci_driver.h"
 #include "state/state_store.h"
 
 namespace cairn::cli {
@@ -49,6 +53,23 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   image_options.root = data_dir + "/images";
   auto images = image::ImageStore::Open(image_options);
   if (!images.ok()) return Fail(images.error());
+  image::RootfsCacheOptions rootfs_options;
+  rootfs_options.dir = data_dir + "/rootfs";
+  image::RootfsCache rootfs_cache(rootfs_options);
+  auto image_provider = control::NewStoreImageProvider(**images, rootfs_cache);
+
+  // Image instances run under runc; say at once when this host cannot, and keep going: the
+  // process driver runs commands whatever runc can do.
+  runtime::OciDriverOptions oci;
+  oci.state_root = data_dir + "/runc";
+  oci.bundles_dir = data_dir + "/bundles";
+  Status oci_ok = runtime::OciAvailable(oci);
+  if (!oci_ok.ok()) {
+    std::fprintf(stderr,
+                 "cairn: services with `image:` cannot run on this host: %s (services with "
+                 "`command:` run as usual)\n",
+                 oci_ok.error().message.c_str());
+  }
 
   // The router serves every declared service port; it runs its own worker threads.
   router::Router router(router::RouterOptions{}, SystemClock::Get());
@@ -59,7 +80,11 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   copts.data_dir = data_dir;
   copts.routes = &publisher;
   copts.echo_events = options.echo_events;
-  control::Controller controller(io, copts, std::move(*store), runtime::NewProcessDriver(),
+  copts.images = image_provider.get();
+  if (!oci_ok.ok())
+    copts.images_unavailable = "this host cannot run images: " + oci_ok.error().message;
+  control::Controller controller(io, copts, std::move(*store),
+                                 runtime::NewDriverSet(runtime::NewProcessDriver(), oci),
                                  SystemClock::Get());
   api::ApiServer api(io, controller);
   api.SetRouter(&router);

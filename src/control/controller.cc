@@ -135,13 +135,22 @@ Result<const spec::EnvironmentSpec*> Controller::SpecOf(int64_t revision) {
   return &specs_.emplace(revision, std::move(*parsed)).first->second;
 }
 
-Status Controller::ValidateRunnable(const spec::EnvironmentSpec& spec) const {
+Status Controller::PinAndValidate(spec::EnvironmentSpec* spec) {
   std::string problems;
-  for (const auto& [name, svc] : spec.services) {
+  for (auto& [name, svc] : spec->services) {
     if (!svc.image.empty()) {
-      problems += "services." + name +
-                  ".image: this cairn server has no image store yet; give the service a "
-                  "`command` to run it with the process driver\n";
+      if (!options_.images) {
+        problems += "services." + name + ".image: this cairn server has no image store\n";
+      } else if (!options_.images_unavailable.empty()) {
+        problems += "services." + name + ".image: " + options_.images_unavailable +
+                    "; give the service a `command` to run it with the process driver\n";
+      } else if (auto digest = options_.images->Resolve(svc.image); !digest.ok()) {
+        problems += "services." + name + ".image: " + digest.error().message +
+                    " (`cairn image ls` lists the store; `cairn image build` or `import` adds "
+                    "to it)\n";
+      } else {
+        svc.image_digest = *digest;
+      }
     } else if (!CommandIsExecutable(svc.command)) {
       problems += "services." + name + ".command: \"" + svc.command +
                   "\" is not an executable file, nor found in the cairn server's PATH\n";
@@ -171,7 +180,7 @@ Result<spec::EnvironmentSpec> ParseOrError(const std::string& yaml, const std::s
 Result<plan::Plan> Controller::Plan(const std::string& yaml, const std::string& file) {
   auto proposed = ParseOrError(yaml, file);
   if (!proposed.ok()) return proposed.error();
-  if (auto ok = ValidateRunnable(*proposed); !ok.ok()) return ok.error();
+  if (auto ok = PinAndValidate(&*proposed); !ok.ok()) return ok.error();
   const spec::EnvironmentSpec* current = nullptr;
   if (head_) {
     auto spec = SpecOf(head_->number);
@@ -183,7 +192,7 @@ Result<plan::Plan> Controller::Plan(const std::string& yaml, const std::string& 
 
 Result<ApplyResult> Controller::Apply(const ApplyRequest& request) {
   auto proposed = ParseOrError(request.yaml, request.file);
-  Status valid = proposed.ok() ? ValidateRunnable(*proposed) : Status(proposed.error());
+  Status valid = proposed.ok() ? PinAndValidate(&*proposed) : Status(proposed.error());
   if (!valid.ok()) {
     Audit(request.author, "apply", request.file, "rejected: " + valid.error().ToString());
     return valid.error();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "control/event_log.h"
+#include "control/image_provider.h"
 #include "control/rolling_decision.h"
 #include "control/rollout_from_spec.h"
 #include "control/service_rollout.h"
@@ -60,6 +61,12 @@ struct ControllerOptions {
   bool echo_events = true;
   // The router to keep informed, or null (no routing). Not owned; must outlive the controller.
   RoutePublisher* routes = nullptr;
+  // The image store, for services that run an image (`image:`); null: such services are
+  // refused at apply. Not owned; must outlive the controller.
+  ImageProvider* images = nullptr;
+  // Why image instances cannot run on this host (runc missing, no namespaces), or empty when
+  // they can: services with `image:` are then refused at apply with this reason.
+  std::string images_unavailable;
   // Where Prometheus checks' queries go; null: a PrometheusClient on the controller's
   // io_context. Not owned; must outlive the controller.
   MetricSource* metrics = nullptr;
@@ -214,7 +221,12 @@ class Controller {
   ProgressiveInfo ProgressiveOf(const std::string& name) const;
 
   Result<const spec::EnvironmentSpec*> SpecOf(int64_t revision);
-  Status ValidateRunnable(const spec::EnvironmentSpec& spec) const;
+  // Checks that every service can run here and pins each `image:` to the digest it names now
+  // (spec::ServiceSpec::image_digest), so the revision records what runs.
+  Status PinAndValidate(spec::EnvironmentSpec* spec);
+  // What an image instance runs: the image's prepared root, program, environment and working
+  // directory, with the service's overrides and resources.
+  Status ImageConfig(const spec::ServiceSpec& svc, runtime::InstanceConfig* config);
   Result<std::string> StartInstance(const std::string& service, int64_t revision,
                                     const spec::ServiceSpec& svc);
   Status LaunchProcess(Live& live);

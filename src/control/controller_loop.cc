@@ -364,10 +364,14 @@ Status Controller::LaunchProcess(Live& live) {
   if (!port.ok()) return port.error();
   runtime::InstanceConfig config;
   config.id = live.record.id;
-  config.argv.push_back(live.service.command);
-  for (const auto& a : live.service.args) config.argv.push_back(a);
-  config.workdir = live.service.workdir;
-  config.env = live.service.env;
+  if (!live.service.image.empty()) {
+    if (auto ok = ImageConfig(live.service, &config); !ok.ok()) return ok;
+  } else {
+    config.argv.push_back(live.service.command);
+    for (const auto& a : live.service.args) config.argv.push_back(a);
+    config.workdir = live.service.workdir;
+  }
+  for (const auto& [key, value] : live.service.env) config.env[key] = value;
   config.env["CAIRN_INSTANCE"] = live.record.id;
   config.env["CAIRN_SERVICE"] = live.record.service;
   config.env["CAIRN_REVISION"] = std::to_string(live.record.revision);
@@ -395,6 +399,36 @@ Status Controller::LaunchProcess(Live& live) {
     (void)driver_->Kill(live.handle);
     return ok.error();
   }
+  return OkStatus();
+}
+
+Status Controller::ImageConfig(const spec::ServiceSpec& svc, runtime::InstanceConfig* config) {
+  if (!options_.images) {
+    return MakeError(ErrorCode::kUnavailable, "this server has no image store");
+  }
+  if (svc.image_digest.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the revision names image " + svc.image + " without its digest");
+  }
+  // Unpacked once per image and host; every later start finds the tree in the cache.
+  auto image = options_.images->Prepare(svc.image_digest);
+  if (!image.ok()) return image.error();
+  config->argv = image->entrypoint;
+  config->argv.insert(config->argv.end(), image->cmd.begin(), image->cmd.end());
+  if (config->argv.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "image " + svc.image + " (" + svc.image_digest +
+                         ") names no program: its config has neither Entrypoint nor Cmd");
+  }
+  config->workdir = svc.workdir.empty() ? image->workdir : svc.workdir;
+  // The image's environment first; the service's own variables override it.
+  for (const std::string& kv : image->env) {
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos && eq > 0) config->env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  config->oci.rootfs = image->rootfs;
+  if (svc.resources.memory_bytes) config->oci.memory_bytes = *svc.resources.memory_bytes;
+  if (svc.resources.cpu) config->oci.cpu = *svc.resources.cpu;
   return OkStatus();
 }
 

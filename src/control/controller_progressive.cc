@@ -39,7 +39,7 @@ bool Controller::ReconcileProgressive(const std::string& name, const spec::Servi
     std::string stable_hash = spec::ServiceTemplateHash(stable);
     if (stable_hash == target_hash) return false;  // a scale or a strategy-only change
     auto setup = RolloutFromSpec(target);
-    if (!setup.ok()) return false;  // refused at apply (ValidateRunnable)
+    if (!setup.ok()) return false;  // refused at apply (PinAndValidate)
     ExpandQueries({name, target_revision, stable_revision}, &setup->analyses);
     auto started =
         ServiceRollout::Start(name, target_revision, setup->plan, setup->analyses, wall_ms);

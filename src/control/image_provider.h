@@ -1,0 +1,40 @@
+// ImageProvider: what the controller needs of the image store. At apply, the digest a service's
+// `image:` names now (the revision pins it); at start, the image's read-only root, unpacked on
+// first use and shared by every instance, with the config that says what to run.
+//
+// Threading: called on the controller strand. Resolve reads index.json (small); Prepare
+// unpacks an image the first time it runs on this host (layers are read once, then the tree is
+// reused by every instance and every later start).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "image/rootfs_cache.h"
+#include "image/store.h"
+
+namespace cairn::control {
+
+struct PreparedImage {
+  std::string rootfs;  // absolute path of the shared, read-only tree
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;  // "KEY=value"
+  std::string workdir;
+};
+
+class ImageProvider {
+ public:
+  virtual ~ImageProvider() = default;
+  // The manifest digest `reference` ("web:1.4", "sha256:…") names in the store now.
+  virtual Result<std::string> Resolve(const std::string& reference) = 0;
+  virtual Result<PreparedImage> Prepare(const std::string& manifest_digest) = 0;
+};
+
+// The provider over cairn's own store and rootfs cache (neither owned; both outlive it).
+std::unique_ptr<ImageProvider> NewStoreImageProvider(image::ImageStore& store,
+                                                     image::RootfsCache& cache);
+
+}  // namespace cairn::control
