@@ -8,11 +8,14 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "core/ids.h"
 #include "core/sha256.h"
 #include "image/openat_beneath.h"
 #include "image/openat_tree.h"
+#include "image/rootfs_manifest.h"
 
 namespace cairn::image {
 namespace {
@@ -36,6 +39,36 @@ Result<std::string> HexOf(std::string_view manifest_digest) {
 
 Error IoError(const std::string& what, const std::string& path, int err) {
   return MakeError(ErrorCode::kIo, what + ": " + std::strerror(err), path);
+}
+
+// Scans the finished tree and writes <hex>.manifest beside it (temp file, fsync, rename).
+Status WriteManifest(int cache_fd, int tree_fd, const std::string& hex, const std::string& shown) {
+  auto entries = ScanTree(tree_fd);
+  if (!entries.ok()) return entries.error();
+  std::string text = ManifestText(*entries);
+  std::string tmp = hex + ".manifest.tmp-" + RandomHexId(8);
+  int fd = openat(cache_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+  if (fd < 0) return IoError("cannot write the rootfs manifest", shown, errno);
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      (void)unlinkat(cache_fd, tmp.c_str(), 0);
+      return IoError("cannot write the rootfs manifest", shown, err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  fsync(fd);
+  close(fd);
+  if (renameat(cache_fd, tmp.c_str(), cache_fd, (hex + ".manifest").c_str()) != 0) {
+    int err = errno;
+    (void)unlinkat(cache_fd, tmp.c_str(), 0);
+    return IoError("cannot publish the rootfs manifest", shown, err);
+  }
+  return OkStatus();
 }
 
 // Publishes tmp as final unless final already exists. Returns false when another preparer won.
@@ -148,6 +181,8 @@ Result<std::string> RootfsCache::Unpack(int cache_fd, const std::string& hex,
   if (options_.sync && syncfs(root.get()) != 0) {
     return fail(IoError("cannot sync the unpacked rootfs", shown, errno));
   }
+  // The manifest goes first: a published tree always has one to be verified against.
+  if (Status s = WriteManifest(cache_fd, root.get(), hex, shown); !s.ok()) return fail(s.error());
   Result<std::string> final_path = PathFor(std::string(kDigestPrefix) + hex);
   Result<bool> published = RenameNoReplace(cache_fd, tmp, hex, *final_path);
   if (!published.ok()) return fail(published.error());
@@ -158,6 +193,27 @@ Result<std::string> RootfsCache::Unpack(int cache_fd, const std::string& hex,
   }
   if (options_.sync) fsync(cache_fd);
   return final_path;
+}
+
+Result<std::vector<std::string>> RootfsCache::Verify(std::string_view manifest_digest) const {
+  Result<std::string> hex = HexOf(manifest_digest);
+  if (!hex.ok()) return hex.error();
+  Result<std::string> path = PathFor(manifest_digest);
+  Result<UnpackFd> tree = OpenDirectory(*path);
+  if (!tree.ok()) {
+    return MakeError(ErrorCode::kNotFound, "no rootfs cached for this image",
+                     std::string(manifest_digest));
+  }
+  std::ifstream in(options_.dir + "/" + *hex + ".manifest");
+  if (!in) return std::vector<std::string>{"no manifest to verify the tree against"};
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  auto expected = ParseManifest(text);
+  if (!expected.ok()) {
+    return std::vector<std::string>{"unreadable manifest: " + expected.error().ToString()};
+  }
+  auto actual = ScanTree(tree->get());
+  if (!actual.ok()) return actual.error();
+  return CompareTrees(*expected, *actual);
 }
 
 Status RootfsCache::Remove(std::string_view manifest_digest) const {
@@ -176,6 +232,7 @@ Status RootfsCache::Remove(std::string_view manifest_digest) const {
     }
     return IoError("cannot remove the rootfs", std::string(manifest_digest), errno);
   }
+  (void)unlinkat(cache->get(), (*hex + ".manifest").c_str(), 0);
   return RemoveEntryAt(cache->get(), aside);
 }
 

@@ -61,6 +61,13 @@ class RootfsCache {
   // True if the tree for `manifest_digest` is complete in the cache.
   bool Contains(std::string_view manifest_digest) const;
 
+  // What changed in the cached tree of `manifest_digest` since it was published (integrity
+  // drift), one line per entry as CompareTrees says it: empty when nothing did. Every file is
+  // re-hashed: run it off any event loop. kNotFound when the tree is not cached. A tree whose
+  // manifest (<dir>/<hex>.manifest, written at publication) is missing or unreadable cannot be
+  // vouched for and is reported as drifted.
+  Result<std::vector<std::string>> Verify(std::string_view manifest_digest) const;
+
   // Removes the tree for `manifest_digest`: renamed aside first, so the digest is absent at
   // once, then deleted. kNotFound if it is not cached.
   Status Remove(std::string_view manifest_digest) const;

@@ -68,7 +68,8 @@ class RootfsCacheTest : public ::testing::Test {
     std::vector<std::string> names;
     if (!fs::exists(options_.dir)) return names;
     for (const auto& e : fs::directory_iterator(options_.dir)) {
-      names.push_back(e.path().filename().string());
+      std::string name = e.path().filename().string();
+      if (!name.ends_with(".manifest")) names.push_back(name);  // each tree's, beside it
     }
     std::sort(names.begin(), names.end());
     return names;
@@ -115,6 +116,38 @@ TEST_F(RootfsCacheTest, UnpacksAMultiLayerImageInOrder) {
   for (const char* dir : kMountPoints) EXPECT_TRUE(fs::is_directory(root / dir)) << dir;
   EXPECT_TRUE(cache.Contains(digest));
   EXPECT_THAT(CacheEntries(), ElementsAre(digest.substr(7)));  // no temp dir left
+}
+
+// Integrity drift: a published tree is checked against the manifest written with it.
+TEST_F(RootfsCacheTest, VerifyNamesWhatChangedInAPublishedTree) {
+  RootfsCache cache(options_);
+  std::string digest = Digest("drift");
+  Result<std::string> path = cache.Prepare(
+      digest,
+      {Layer({LayerDir("etc"), LayerFile("etc/conf", "a=1"), LayerFile("bin/app", "x")}, kTar)});
+  ASSERT_TRUE(path.ok()) << path.error().ToString();
+  auto clean = cache.Verify(digest);
+  ASSERT_TRUE(clean.ok()) << clean.error().ToString();
+  EXPECT_TRUE(clean->empty());
+
+  // Someone with root writes into the shared tree.
+  fs::path root = *path;
+  fs::permissions(root / "etc", fs::perms::owner_write, fs::perm_options::add);
+  fs::permissions(root / "etc/conf", fs::perms::owner_write, fs::perm_options::add);
+  std::ofstream(root / "etc/conf") << "a=2";
+  std::ofstream(root / "etc/evil") << "x";
+  auto drift = cache.Verify(digest);
+  ASSERT_TRUE(drift.ok()) << drift.error().ToString();
+  EXPECT_THAT(*drift, ElementsAre("changed /etc (mode 0555 -> 0755)", "changed /etc/conf (content)",
+                                  "added /etc/evil"));
+
+  fs::remove(fs::path(options_.dir) / (digest.substr(7) + ".manifest"));
+  auto unvouched = cache.Verify(digest);
+  ASSERT_TRUE(unvouched.ok());
+  EXPECT_THAT(*unvouched, ElementsAre("no manifest to verify the tree against"));
+  EXPECT_EQ(cache.Verify(Digest("never-prepared")).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(cache.Remove(digest).ok());
+  EXPECT_THAT(CacheEntries(), ElementsAre());
 }
 
 TEST_F(RootfsCacheTest, TheTreeIsReadOnly) {
