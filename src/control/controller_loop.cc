@@ -173,6 +173,7 @@ void Controller::Reconcile(SteadyTime now) {
     ClearMeta(MetaKey("failed", it->first));
     ClearMeta(MetaKey("failed_reason", it->first));
     ClearMeta(MetaKey("rollout", it->first));
+    ClearMeta(MetaKey("drift", it->first));
     events_.Add("service.removed", it->first, "", "service " + it->first + " removed");
     it = rollouts_.erase(it);
   }
@@ -221,6 +222,7 @@ void Controller::Reconcile(SteadyTime now) {
         auto saved = Meta(MetaKey("failed_reason", name));
         if (fresh.reason.empty() && saved) fresh.reason = *saved;
       }
+      (void)Meta(MetaKey("drift", name));  // loads the drift count for status (cached)
       bool had_machine = rollout.machine.has_value();
       rollout = std::move(fresh);
       // A rolling replace of what runs (the stable revision's template differs) runs under the
@@ -303,7 +305,10 @@ void Controller::Reconcile(SteadyTime now) {
       }
       continue;
     }
-    // Something changed after the target was reached (an instance crashed): work again.
+    // Something changed after the target was reached (an instance crashed, a drifted root is
+    // being replaced): work again, with the progress deadline counted from now, not from the
+    // apply that may be hours old.
+    if (rollout.settled) rollout.started_at = now;
     rollout.settled = false;
     if (rollout.state == RolloutState::kComplete) rollout.state = RolloutState::kProgressing;
 

@@ -132,6 +132,28 @@ TEST(ControllerRolloutTest, CrashedInstanceIsRestartedAfterBackoff) {
   EXPECT_EQ(records->front().pid, after.pid) << "the new pid is recorded for adoption";
 }
 
+// A service that completed long ago and then loses an instance is working again from that
+// moment: its progress deadline counts from the loss, not from the apply hours before.
+TEST(ControllerRolloutTest, ACrashLongAfterCompletionDoesNotFailTheRollout) {
+  ControllerOptions options;
+  options.restart.initial_backoff = Duration(1000);
+  ControllerHarness h(options);
+  ASSERT_TRUE(h.Start().ok());
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1")).ok());
+  h.Tick();
+  ASSERT_EQ(h.Service().rollout, RolloutState::kComplete);
+  h.Advance(std::chrono::hours(2));
+  h.Tick();
+  h.driver().CrashOnNextInspect(h.Service().instances.at(0).pid, 3);
+  h.Tick();
+  EXPECT_EQ(h.Service().rollout, RolloutState::kProgressing);
+  h.Advance(Duration(1000));
+  h.Ticks(3);
+  ServiceInfo web = h.Service();
+  EXPECT_EQ(web.rollout, RolloutState::kComplete) << web.rollout_reason;
+  EXPECT_EQ(CountEvents(h.controller(), "rollout.failed"), 0);
+}
+
 TEST(ControllerRolloutTest, RepeatedCrashesBackOffLonger) {
   ControllerOptions options;
   options.restart.initial_backoff = Duration(1000);
