@@ -52,6 +52,8 @@ def throughput(rows, part, name):
 
 
 def build_section(out, meta, rows, bars):
+    if not rows.get(("build", "sha256sum (files)")):
+        return
     tree_mb = int(meta.get("tree_bytes", 0)) / MB
     out.append(f"#### Build: a {tree_mb:,.0f} MB tree, {int(meta.get('tree_files', 0)):,} files")
     out.append("")
@@ -241,7 +243,7 @@ def main():
                f"{meta.get('load_after', '?')}.")
     runc = os.path.join(args.dir, "runc-line")
     if os.path.exists(runc) and open(runc).read().strip():
-        out.append("Server's runc line: `" + open(runc).read().strip().splitlines()[-1] + "`.")
+        out.append("runc at server start: " + open(runc).read().strip().splitlines()[-1] + ".")
     out.append("")
     build_section(out, meta, rows, bars)
     import_section(out, meta, rows, bars)
