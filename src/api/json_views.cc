@@ -45,6 +45,7 @@ json StatusToJson(const control::StatusInfo& status) {
          {"rollout", control::RolloutStateName(s.rollout)},
          {"rollout_reason", s.rollout_reason},
          {"instances", instances},
+         {"drift_replaced", s.drift_replaced},
          {"progressive", s.progressive ? RolloutToJson(*s.progressive) : json(nullptr)}});
   }
   return {{"environment", status.environment},

@@ -16,6 +16,7 @@
 #include "api/log_stream.h"
 #include "api/reply.h"
 #include "api/routes.h"
+#include "api/verify_route.h"
 
 namespace cairn::api {
 namespace {
@@ -86,6 +87,7 @@ struct Services {
   const router::Router* router;
   image::ImageStore* images;
   asio::thread_pool& pool;
+  control::DriftCheck* drift;
 };
 
 awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<bool> open) {
@@ -113,6 +115,9 @@ awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<b
       // temporaries are destroyed too early).
       if (IsImagePath(req.path) && services.images) {
         Reply answer = co_await ImageRoute(*services.images, services.pool, controller, req);
+        reply = std::move(answer);
+      } else if (req.method == "POST" && req.path == "/v1/verify") {
+        Reply answer = co_await VerifyRoute(services.drift);
         reply = std::move(answer);
       } else if (IsImagePath(req.path)) {
         reply = ErrorReply(MakeError(ErrorCode::kUnavailable, "this server has no image store"));
@@ -194,9 +199,9 @@ Status ApiServer::Listen(const Endpoint& endpoint) {
                                                : ""));
   }
   bound_port_ = acceptor_->local_endpoint().port();
-  asio::co_spawn(io_,
-                 AcceptLoop(*acceptor_, Services{controller_, router_, images_, *pool_}, open_),
-                 asio::detached);
+  asio::co_spawn(
+      io_, AcceptLoop(*acceptor_, Services{controller_, router_, images_, *pool_, drift_}, open_),
+      asio::detached);
   return OkStatus();
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "control/controller.h"
+#include "control/drift_check.h"
 #include "core/result.h"
 #include "image/store.h"
 #include "router/router.h"
@@ -39,6 +40,8 @@ class ApiServer {
   // Serves /v1/images from `store` (not owned; must outlive the server), its blocking work on
   // a pool of this server's. Call before Listen.
   void SetImages(image::ImageStore* store) { images_ = store; }
+  // Serves POST /v1/verify (integrity drift of running images) from `check` (not owned).
+  void SetDriftCheck(control::DriftCheck* check) { drift_ = check; }
 
  private:
   boost::asio::io_context& io_;
@@ -48,6 +51,7 @@ class ApiServer {
   std::shared_ptr<bool> open_;
   const router::Router* router_ = nullptr;
   image::ImageStore* images_ = nullptr;
+  control::DriftCheck* drift_ = nullptr;
   // Two threads: a build or import (hashing, compressing) may take a while; a second keeps
   // `image ls` answering meanwhile.
   std::unique_ptr<boost::asio::thread_pool> pool_ = std::make_unique<boost::asio::thread_pool>(2);

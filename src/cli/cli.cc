@@ -176,6 +176,10 @@ int Main(int argc, char** argv) {
   image_gc->add_option("--keep-revisions", image.keep_revisions,
                        "keep the images of only the last N revisions (default 0: all)");
 
+  auto* verify = app.add_subcommand(
+      "verify", "check every running image's root against its image; replace drifted instances");
+  add_client_flags(verify, true);
+
   auto* version = app.add_subcommand("version", "client and server versions");
   add_client_flags(version, true);
 
@@ -202,6 +206,7 @@ int Main(int argc, char** argv) {
     rollout.action = rollout_cmd->get_subcommands().front()->get_name();
     return RolloutCommand(g, rollout);
   }
+  if (verify->parsed()) return VerifyCommand(g);
   if (image_cmd->parsed()) {
     image.action = image_cmd->get_subcommands().front()->get_name();
     return ImageCommand(g, image);

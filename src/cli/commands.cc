@@ -189,6 +189,10 @@ std::string RenderStatus(const json& status, const std::string& service) {
     if (!s["rollout_reason"].get<std::string>().empty()) {
       reasons += "  " + name + ": " + s["rollout_reason"].get<std::string>() + "\n";
     }
+    if (int drifted = s.value("drift_replaced", 0); drifted > 0) {
+      reasons += "  " + name + ": " + std::to_string(drifted) +
+                 " instance(s) replaced because their image root changed (`cairn verify`)\n";
+    }
     for (const auto& i : s["instances"]) {
       std::string state = i["state"];
       if (i["crash_looping"].get<bool>()) state += " (crash loop)";

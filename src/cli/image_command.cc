@@ -239,4 +239,37 @@ int ImageCommand(const GlobalOptions& g, const ImageOptions& o) {
   return Fail(MakeError(ErrorCode::kInvalidArgument, "unknown image command " + o.action));
 }
 
+int VerifyCommand(const GlobalOptions& g) {
+  auto client = ConnectForImages(g);
+  if (!client.ok()) return Fail(client.error());
+  auto r = client->Post("/v1/verify", json::object());
+  if (!r.ok()) return Fail(r.error());
+  bool drifted = (*r)["drifted"].get<bool>();
+  if (g.json) {
+    std::printf("%s\n", r->dump(2).c_str());
+    return drifted ? kExitVerifyFailed : kExitOk;
+  }
+  if ((*r)["images"].empty()) std::printf("No instance runs an image.\n");
+  for (const auto& i : (*r)["images"]) {
+    std::string digest = i["digest"];
+    if (i["intact"].get<bool>()) {
+      std::printf("%s: intact\n", digest.c_str());
+      continue;
+    }
+    if (!i["error"].get<std::string>().empty()) {
+      std::printf("%s: could not be checked: %s\n", digest.c_str(),
+                  i["error"].get<std::string>().c_str());
+      continue;
+    }
+    std::printf("%s: DRIFTED — %d instance(s) being replaced from a fresh unpack\n", digest.c_str(),
+                i["replaced"].get<int>());
+    for (const auto& d : i["differences"]) std::printf("  %s\n", d.get<std::string>().c_str());
+    if (!i["quarantined"].get<std::string>().empty()) {
+      std::printf("  the changed tree is kept at %s\n",
+                  i["quarantined"].get<std::string>().c_str());
+    }
+  }
+  return drifted ? kExitVerifyFailed : kExitOk;
+}
+
 }  // namespace cairn::cli

@@ -28,6 +28,9 @@ struct ImageOptions {
 };
 
 int ImageCommand(const GlobalOptions& g, const ImageOptions& o);
+// `cairn verify`: every running image's root against what was unpacked; drifted instances are
+// replaced. Exit 6 when anything drifted.
+int VerifyCommand(const GlobalOptions& g);
 
 // "/bin/app" -> ["/bin/app"]; '["a","b"]' -> ["a","b"]; "" -> []. Errors name the flag.
 Result<std::vector<std::string>> ParseArgvFlag(const std::string& flag, const std::string& text);

@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "control/controller.h"
+#include "control/drift_check.h"
 #include "control/image_provider.h"
 #include "control/router_publisher.h"
 #include "image/rootfs_cache.h"
@@ -89,8 +90,13 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   api::ApiServer api(io, controller);
   api.SetRouter(&router);
   api.SetImages(images->get());
+  // Integrity drift of running images: every 10 minutes (a check re-reads every byte of every
+  // running image), and on `cairn verify`.
+  control::DriftCheck drift(io, controller, *image_provider, std::chrono::minutes(10));
+  api.SetDriftCheck(&drift);
   if (auto ok = api.Listen(*endpoint); !ok.ok()) return Fail(ok.error());
   if (auto ok = controller.Start(); !ok.ok()) return Fail(ok.error());
+  drift.Start();
   std::fprintf(stderr, "cairn server %s listening on %s, data dir %s\n", CAIRN_VERSION,
                endpoint->ToString().c_str(), data_dir.c_str());
 

@@ -120,6 +120,41 @@ Result<std::vector<std::string>> Controller::ImageRoots(int keep_revisions) {
   return std::vector<std::string>(roots.begin(), roots.end());
 }
 
+std::vector<std::string> Controller::RunningImageDigests() const {
+  std::set<std::string> digests;
+  for (const auto& [id, live] : live_) {
+    if (!live->service.image_digest.empty() && live->phase != InstancePhase::kStopping) {
+      digests.insert(live->service.image_digest);
+    }
+  }
+  return {digests.begin(), digests.end()};
+}
+
+int Controller::ReplaceDrifted(const std::string& digest,
+                               const std::vector<std::string>& differences,
+                               const std::string& quarantined) {
+  std::string what;
+  for (const std::string& d : differences) what += (what.empty() ? "" : "; ") + d;
+  int replaced = 0;
+  for (auto& [id, live] : live_) {
+    if (live->service.image_digest != digest || live->phase == InstancePhase::kStopping) continue;
+    // A template no revision has: the reconcile loop replaces the instance as it replaces any
+    // outdated one, keeping the service's availability rules.
+    if (!live->record.template_hash.starts_with("drifted:")) {
+      live->record.template_hash = "drifted:" + live->record.template_hash;
+    }
+    std::string key = "drift/" + live->record.service;
+    auto count = Meta(key);
+    SetMeta(key, std::to_string((count ? std::stoll(*count) : 0) + 1));
+    events_.Add("instance.drift", live->record.service, id,
+                "instance " + id + " runs on image " + digest.substr(0, 19) +
+                    " whose root changed since it was unpacked (" + what + "); replacing it" +
+                    (quarantined.empty() ? "" : "; the changed tree is kept at " + quarantined));
+    ++replaced;
+  }
+  return replaced;
+}
+
 Result<const spec::EnvironmentSpec*> Controller::SpecOf(int64_t revision) {
   auto it = specs_.find(revision);
   if (it != specs_.end()) return &it->second;
@@ -294,6 +329,9 @@ StatusInfo Controller::Snapshot() const {
     s.template_hash = rollout.template_hash;
     s.rollout = rollout.state;
     s.rollout_reason = rollout.reason;
+    // Read into the meta cache by the reconcile loop (Snapshot is const).
+    auto drift = meta_.find("drift/" + name);
+    if (drift != meta_.end() && drift->second) s.drift_replaced = std::stoi(*drift->second);
   }
   for (const auto& [id, live] : live_) {
     ServiceInfo& s = services[live->record.service];

@@ -131,6 +131,7 @@ struct ServiceInfo {
   int healthy = 0;
   std::vector<InstanceInfo> instances;
   std::optional<ProgressiveInfo> progressive;
+  int drift_replaced = 0;  // instances replaced because their image root drifted (all time)
 };
 
 struct StatusInfo {
@@ -165,6 +166,16 @@ class Controller {
   // target), and of every instance alive. Fails when history cannot be read: gc must then not
   // run, rather than remove what a revision needs.
   Result<std::vector<std::string>> ImageRoots(int keep_revisions = 0);
+
+  // Image digests that have live instances now (drift_check.h checks their roots).
+  std::vector<std::string> RunningImageDigests() const;
+  // The root of image `digest` drifted (`differences` say how; the tree was set aside at
+  // `quarantined`): every live instance of it is marked for replacement, which the reconcile
+  // loop carries out like a rolling replace (max_surge / max_unavailable), from a root unpacked
+  // afresh. One `instance.drift` event per instance; counted in ServiceInfo::drift_replaced.
+  // Returns how many instances.
+  int ReplaceDrifted(const std::string& digest, const std::vector<std::string>& differences,
+                     const std::string& quarantined);
 
   // A person's command to a service's rollout (canary, blue-green or rolling), applied at once:
   // NotFound when none is in progress, Conflict (with the reason) when the command cannot apply

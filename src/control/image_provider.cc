@@ -27,6 +27,14 @@ class StoreImageProvider final : public ImageProvider {
     return PreparedImage{*rootfs, c.entrypoint, c.cmd, c.env, c.working_dir};
   }
 
+  Result<std::vector<std::string>> VerifyRoot(const std::string& digest) override {
+    return cache_.Verify(digest);
+  }
+
+  Result<std::string> QuarantineRoot(const std::string& digest) override {
+    return cache_.Quarantine(digest);
+  }
+
  private:
   image::ImageStore& store_;
   image::RootfsCache& cache_;

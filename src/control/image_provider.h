@@ -31,6 +31,13 @@ class ImageProvider {
   // The manifest digest `reference` ("web:1.4", "sha256:…") names in the store now.
   virtual Result<std::string> Resolve(const std::string& reference) = 0;
   virtual Result<PreparedImage> Prepare(const std::string& manifest_digest) = 0;
+  // What changed in the prepared root of `manifest_digest` since it was unpacked, one line per
+  // entry; empty when nothing did. Re-hashes the whole tree: call it from a worker thread (it is
+  // safe on any thread), never on the controller strand.
+  virtual Result<std::vector<std::string>> VerifyRoot(const std::string& manifest_digest) = 0;
+  // Takes a drifted root out of use (kept aside for a person to look at; its path returned):
+  // the next Prepare unpacks the image afresh from the store's digest-checked blobs.
+  virtual Result<std::string> QuarantineRoot(const std::string& manifest_digest) = 0;
 };
 
 // The provider over cairn's own store and rootfs cache (neither owned; both outlive it).

@@ -216,6 +216,27 @@ Result<std::vector<std::string>> RootfsCache::Verify(std::string_view manifest_d
   return CompareTrees(*expected, *actual);
 }
 
+Result<std::string> RootfsCache::Quarantine(std::string_view manifest_digest) const {
+  Result<std::string> hex = HexOf(manifest_digest);
+  if (!hex.ok()) return hex.error();
+  Result<UnpackFd> cache = OpenDirectory(options_.dir);
+  if (!cache.ok()) {
+    return MakeError(ErrorCode::kNotFound, "no rootfs cached for this image",
+                     std::string(manifest_digest));
+  }
+  std::string aside = *hex + ".drifted-" + RandomHexId(8);
+  if (renameat(cache->get(), hex->c_str(), cache->get(), aside.c_str()) != 0) {
+    if (errno == ENOENT) {
+      return MakeError(ErrorCode::kNotFound, "no rootfs cached for this image",
+                       std::string(manifest_digest));
+    }
+    return IoError("cannot set the drifted rootfs aside", std::string(manifest_digest), errno);
+  }
+  (void)renameat(cache->get(), (*hex + ".manifest").c_str(), cache->get(),
+                 (aside + ".manifest").c_str());
+  return (std::filesystem::path(options_.dir) / aside).string();
+}
+
 Status RootfsCache::Remove(std::string_view manifest_digest) const {
   Result<std::string> hex = HexOf(manifest_digest);
   if (!hex.ok()) return hex.error();

@@ -68,6 +68,11 @@ class RootfsCache {
   // vouched for and is reported as drifted.
   Result<std::vector<std::string>> Verify(std::string_view manifest_digest) const;
 
+  // Takes a drifted tree out of the cache without deleting it: renamed (with its manifest) to
+  // <hex>.drifted-<random>, whose path is returned, so running instances keep their root and a
+  // person can see what was written; the next Prepare unpacks the image afresh.
+  Result<std::string> Quarantine(std::string_view manifest_digest) const;
+
   // Removes the tree for `manifest_digest`: renamed aside first, so the digest is absent at
   // once, then deleted. kNotFound if it is not cached.
   Status Remove(std::string_view manifest_digest) const;

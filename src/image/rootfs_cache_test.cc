@@ -141,13 +141,25 @@ TEST_F(RootfsCacheTest, VerifyNamesWhatChangedInAPublishedTree) {
   EXPECT_THAT(*drift, ElementsAre("changed /etc (mode 0555 -> 0755)", "changed /etc/conf (content)",
                                   "added /etc/evil"));
 
+  // Set aside: out of the cache (the next Prepare unpacks afresh), kept for a person to see.
+  auto aside = cache.Quarantine(digest);
+  ASSERT_TRUE(aside.ok()) << aside.error().ToString();
+  EXPECT_FALSE(cache.Contains(digest));
+  EXPECT_TRUE(fs::exists(fs::path(*aside) / "etc/evil"));
+  EXPECT_TRUE(fs::exists(*aside + ".manifest"));
+  auto fresh = cache.Prepare(
+      digest,
+      {Layer({LayerDir("etc"), LayerFile("etc/conf", "a=1"), LayerFile("bin/app", "x")}, kTar)});
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_TRUE(cache.Verify(digest)->empty());
+
   fs::remove(fs::path(options_.dir) / (digest.substr(7) + ".manifest"));
   auto unvouched = cache.Verify(digest);
   ASSERT_TRUE(unvouched.ok());
   EXPECT_THAT(*unvouched, ElementsAre("no manifest to verify the tree against"));
   EXPECT_EQ(cache.Verify(Digest("never-prepared")).error().code, ErrorCode::kNotFound);
   ASSERT_TRUE(cache.Remove(digest).ok());
-  EXPECT_THAT(CacheEntries(), ElementsAre());
+  EXPECT_THAT(CacheEntries(), ElementsAre(fs::path(*aside).filename().string()));
 }
 
 TEST_F(RootfsCacheTest, TheTreeIsReadOnly) {

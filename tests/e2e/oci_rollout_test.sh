@@ -85,6 +85,33 @@ run_cli 0 history -o json
 [ "$(json_get 'd[-1]["number"]' <<<"$OUT")" = 2 ] || fail "history"
 pass "rolling replace web:1 -> web:2 under load: $ok requests, 0 failed"
 
+# Integrity drift: someone with root writes into the image's shared root, which every instance
+# runs on. `cairn verify` finds it, sets the tree aside and replaces the instances from a fresh
+# unpack of the store's digest-checked blobs.
+root="$DATA_DIR/rootfs/${d2#sha256:}"
+chmod u+w "$root/www" "$root/www/index.html"
+echo tampered >"$root/www/index.html"
+[ "$(curl -fsS --max-time 2 "127.0.0.1:$LISTEN_PORT/")" = tampered ] || fail "the tampering is not visible"
+set +e; OUT="$("$CAIRN" verify)"; code=$?; set -e
+[ "$code" = 6 ] || { echo "$OUT"; fail "cairn verify exited $code on a drifted root, expected 6"; }
+contains "$OUT" "$d2: DRIFTED — 2 instance(s) being replaced"
+contains "$OUT" "changed /www/index.html (content)"
+contains "$OUT" "the changed tree is kept at $DATA_DIR/rootfs/${d2#sha256:}.drifted-"
+for _ in $(seq 1 150); do
+  OUT="$("$CAIRN" status -o json)"
+  if [ "$(json_get 'd["services"][0]["rollout"]' <<<"$OUT")" = complete ] &&
+     [ "$(json_get 'd["services"][0]["drift_replaced"]' <<<"$OUT")" = 2 ] &&
+     [ "$(curl -fsS --max-time 2 "127.0.0.1:$LISTEN_PORT/" 2>/dev/null)" = v2 ]; then break; fi
+  sleep 0.2
+done
+[ "$(curl -fsS --max-time 2 "127.0.0.1:$LISTEN_PORT/")" = v2 ] || fail "the replaced instances do not serve the built v2"
+[ "$(json_get 'd["services"][0]["drift_replaced"]' <<<"$OUT")" = 2 ] || fail "status does not count the replaced instances: $OUT"
+run_cli 0 status
+contains "$OUT" "2 instance(s) replaced because their image root changed"
+run_cli 0 verify
+contains "$OUT" "$d2: intact"
+pass "a root changed under running instances is found by cairn verify and they are replaced from the store"
+
 run_cli 0 image rm web:1
 run_cli 0 image rm web:2
 run_cli 0 image gc
