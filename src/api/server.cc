@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <charconv>
 
+#include "api/image_prepare.h"
 #include "api/image_routes.h"
 #include "api/log_stream.h"
 #include "api/reply.h"
@@ -88,6 +89,7 @@ struct Services {
   image::ImageStore* images;
   asio::thread_pool& pool;
   control::DriftCheck* drift;
+  control::ImageProvider* provider;
 };
 
 awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<bool> open) {
@@ -122,6 +124,9 @@ awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<b
       } else if (IsImagePath(req.path)) {
         reply = ErrorReply(MakeError(ErrorCode::kUnavailable, "this server has no image store"));
       } else {
+        if (req.method == "POST" && req.path == "/v1/apply" && services.provider) {
+          co_await PrepareImagesFor(req.body, *services.provider, services.pool);
+        }
         reply = Route(controller, req, services.router);
       }
       http::response<http::string_body> res{static_cast<http::status>(reply.status), msg.version()};
@@ -200,7 +205,9 @@ Status ApiServer::Listen(const Endpoint& endpoint) {
   }
   bound_port_ = acceptor_->local_endpoint().port();
   asio::co_spawn(
-      io_, AcceptLoop(*acceptor_, Services{controller_, router_, images_, *pool_, drift_}, open_),
+      io_,
+      AcceptLoop(*acceptor_, Services{controller_, router_, images_, *pool_, drift_, provider_},
+                 open_),
       asio::detached);
   return OkStatus();
 }

@@ -42,6 +42,9 @@ class ApiServer {
   void SetImages(image::ImageStore* store) { images_ = store; }
   // Serves POST /v1/verify (integrity drift of running images) from `check` (not owned).
   void SetDriftCheck(control::DriftCheck* check) { drift_ = check; }
+  // Unpacks the images an apply names on this server's pool before the controller sees it
+  // (image_prepare.h). Not owned.
+  void SetImageProvider(control::ImageProvider* provider) { provider_ = provider; }
 
  private:
   boost::asio::io_context& io_;
@@ -52,6 +55,7 @@ class ApiServer {
   const router::Router* router_ = nullptr;
   image::ImageStore* images_ = nullptr;
   control::DriftCheck* drift_ = nullptr;
+  control::ImageProvider* provider_ = nullptr;
   // Two threads: a build or import (hashing, compressing) may take a while; a second keeps
   // `image ls` answering meanwhile.
   std::unique_ptr<boost::asio::thread_pool> pool_ = std::make_unique<boost::asio::thread_pool>(2);

@@ -94,6 +94,7 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   // running image), and on `cairn verify`.
   control::DriftCheck drift(io, controller, *image_provider, std::chrono::minutes(10));
   api.SetDriftCheck(&drift);
+  api.SetImageProvider(image_provider.get());
   if (auto ok = api.Listen(*endpoint); !ok.ok()) return Fail(ok.error());
   if (auto ok = controller.Start(); !ok.ok()) return Fail(ok.error());
   drift.Start();

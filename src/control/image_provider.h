@@ -2,9 +2,11 @@
 // `image:` names now (the revision pins it); at start, the image's read-only root, unpacked on
 // first use and shared by every instance, with the config that says what to run.
 //
-// Threading: called on the controller strand. Resolve reads index.json (small); Prepare
-// unpacks an image the first time it runs on this host (layers are read once, then the tree is
-// reused by every instance and every later start).
+// Threading: safe on any thread (the store and the cache are; two Prepares of one image race
+// harmlessly, one tree wins). The controller calls Resolve (reads index.json) and Prepare on
+// its strand; the API prepares the images an apply names on its worker pool first
+// (api/image_prepare.h), so the strand's Prepare normally finds the tree cached and returns at
+// once; it unpacks there only for a root that went missing (set aside as drifted, removed).
 #pragma once
 
 #include <memory>
