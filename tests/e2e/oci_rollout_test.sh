@@ -1,4 +1,4 @@
-# Images end to end: two versions of a small web image are built into cairn's store, run
+# Images end to end: two versions of the demo service's image are built into cairn's store, run
 # under runc with a read-only root (the instance's own attempt to write to / fails, in its
 # log), and replaced by a rolling update behind the router without a failed request; the plan
 # names the digest that replaces which; gc keeps what the history needs after the tags go.
@@ -6,17 +6,21 @@ source "$(dirname "$0")/lib.sh"
 command -v runc >/dev/null || fail "runc is not installed (scripts/install-deps installs it)"
 [ -x /bin/busybox ] || fail "busybox-static is not installed (scripts/install-deps installs it)"
 
-# make_image DIR VERSION: busybox's httpd serving "VERSION" on $PORT, /healthz answering 200.
+# make_image DIR: the demo service (cairn-hello) with the shared libraries it links, and
+# busybox for the entrypoint's shell; which version it says comes from the image's env.
 make_image() {
-  mkdir -p "$1/bin" "$1/www"
+  mkdir -p "$1/bin"
+  cp "$HELLO" "$1/bin/cairn-hello"
+  for lib in $(ldd "$HELLO" | grep -o '/[^ ]*'); do
+    mkdir -p "$1$(dirname "$lib")"
+    cp -L "$lib" "$1$lib"
+  done
   cp /bin/busybox "$1/bin/busybox"
-  for applet in sh httpd touch echo; do ln -sf busybox "$1/bin/$applet"; done
-  echo "$2" >"$1/www/index.html"
-  echo ok >"$1/www/healthz"
+  for applet in sh touch echo; do ln -sf busybox "$1/bin/$applet"; done
 }
-make_image "$E2E_DIR/img1" v1
-make_image "$E2E_DIR/img2" v2
-ENTRY='["/bin/sh","-c","touch /written-by-instance || echo root is read-only; exec httpd -f -p 127.0.0.1:$PORT -h /www"]'
+make_image "$E2E_DIR/img"
+ENTRY='["/bin/sh","-c","touch /written-by-instance || echo root is read-only; exec /bin/cairn-hello"]'
+version_seen() { curl -fsS --max-time 2 "127.0.0.1:$LISTEN_PORT/" | json_get 'd["version"]'; }
 
 web_spec() {  # FILE IMAGE
   cat >"$1" <<YAML
@@ -39,9 +43,9 @@ web_spec "$E2E_DIR/v1.yaml" web:1
 web_spec "$E2E_DIR/v2.yaml" web:2
 
 start_server
-run_cli 0 image build "$E2E_DIR/img1" --tag web:1 --entrypoint "$ENTRY"
+run_cli 0 image build "$E2E_DIR/img" --tag web:1 --entrypoint "$ENTRY" -e HELLO_VERSION=v1
 d1="$(awk '{print $3}' <<<"$OUT")"
-run_cli 0 image build "$E2E_DIR/img2" --tag web:2 --entrypoint "$ENTRY"
+run_cli 0 image build "$E2E_DIR/img" --tag web:2 --entrypoint "$ENTRY" -e HELLO_VERSION=v2
 d2="$(awk '{print $3}' <<<"$OUT")"
 
 web_spec "$E2E_DIR/missing.yaml" web:9
@@ -51,7 +55,7 @@ contains "$ERR" "cairn image ls"
 pass "an image missing from the store is refused at apply"
 
 run_cli 0 apply -f "$E2E_DIR/v1.yaml" -m "v1" --author alice --wait
-[ "$(curl -fsS --max-time 2 "127.0.0.1:$LISTEN_PORT/")" = v1 ] || fail "v1 does not answer through the router"
+[ "$(version_seen)" = v1 ] || fail "v1 does not answer through the router"
 OUT="$("$CAIRN" status -o json)"
 [ "$(json_get 'len([i for i in d["services"][0]["instances"] if i["state"] == "healthy"])' <<<"$OUT")" = 2 ] \
   || fail "two healthy v1 instances expected: $OUT"
@@ -80,7 +84,7 @@ run_cli 0 apply -f "$E2E_DIR/v2.yaml" -m "v2" --author alice --wait
 touch "$E2E_DIR/stop"; wait "$LOAD_PID"
 read -r ok bad <"$E2E_DIR/load.out"
 [ "$bad" = 0 ] || fail "$bad of $((ok+bad)) requests failed during the rolling replace"
-[ "$(curl -fsS --max-time 2 "127.0.0.1:$LISTEN_PORT/")" = v2 ] || fail "v2 does not answer after the replace"
+[ "$(version_seen)" = v2 ] || fail "v2 does not answer after the replace"
 run_cli 0 history -o json
 [ "$(json_get 'd[-1]["number"]' <<<"$OUT")" = 2 ] || fail "history"
 pass "rolling replace web:1 -> web:2 under load: $ok requests, 0 failed"
@@ -89,22 +93,23 @@ pass "rolling replace web:1 -> web:2 under load: $ok requests, 0 failed"
 # runs on. `cairn verify` finds it, sets the tree aside and replaces the instances from a fresh
 # unpack of the store's digest-checked blobs.
 root="$DATA_DIR/rootfs/${d2#sha256:}"
-chmod u+w "$root/www" "$root/www/index.html"
-echo tampered >"$root/www/index.html"
-[ "$(curl -fsS --max-time 2 "127.0.0.1:$LISTEN_PORT/")" = tampered ] || fail "the tampering is not visible"
+chmod u+w "$root/bin"
+echo 'echo owned' >"$root/bin/evil"
 set +e; OUT="$("$CAIRN" verify)"; code=$?; set -e
 [ "$code" = 6 ] || { echo "$OUT"; fail "cairn verify exited $code on a drifted root, expected 6"; }
 contains "$OUT" "$d2: DRIFTED — 2 instance(s) being replaced"
-contains "$OUT" "changed /www/index.html (content)"
+contains "$OUT" "changed /bin (mode 0555 -> 0755)"
+contains "$OUT" "added /bin/evil"
 contains "$OUT" "the changed tree is kept at $DATA_DIR/rootfs/${d2#sha256:}.drifted-"
 for _ in $(seq 1 150); do
   OUT="$("$CAIRN" status -o json)"
   if [ "$(json_get 'd["services"][0]["rollout"]' <<<"$OUT")" = complete ] &&
      [ "$(json_get 'd["services"][0]["drift_replaced"]' <<<"$OUT")" = 2 ] &&
-     [ "$(curl -fsS --max-time 2 "127.0.0.1:$LISTEN_PORT/" 2>/dev/null)" = v2 ]; then break; fi
+     [ "$(version_seen 2>/dev/null)" = v2 ]; then break; fi
   sleep 0.2
 done
-[ "$(curl -fsS --max-time 2 "127.0.0.1:$LISTEN_PORT/")" = v2 ] || fail "the replaced instances do not serve the built v2"
+[ "$(version_seen)" = v2 ] || fail "the replaced instances do not serve the built v2"
+[ ! -e "$DATA_DIR/rootfs/${d2#sha256:}/bin/evil" ] || fail "the fresh root still has the planted file"
 [ "$(json_get 'd["services"][0]["drift_replaced"]' <<<"$OUT")" = 2 ] || fail "status does not count the replaced instances: $OUT"
 run_cli 0 status
 contains "$OUT" "2 instance(s) replaced because their image root changed"
