@@ -84,3 +84,41 @@ services:
     stop_timeout: 3s
 YAML
 }
+
+# web_spec FILE VERSION STRATEGY_YAML [HEALTH_EXTRA]: service web, two cairn-hello instances
+# saying VERSION, behind the router port, with STRATEGY_YAML (indented six spaces) as its
+# strategy; HEALTH_EXTRA is added to the http check (", healthy_after: 5").
+web_spec() {
+  cat >"$1" <<YAML
+environment: e2e
+services:
+  web:
+    command: cairn-hello
+    replicas: 2
+    env: { HELLO_VERSION: $2 }
+    ports:
+      http: { listen: $LISTEN_PORT, protocol: http }
+    health:
+      http: { path: /healthz, interval: 200ms, timeout: 150ms${4:-} }
+    strategy:
+$3
+    stop_timeout: 3s
+YAML
+}
+
+# versions_seen N: the distinct versions N requests through the router port answered with.
+versions_seen() {
+  for _ in $(seq 1 "$1"); do
+    curl -fsS --max-time 2 "127.0.0.1:$LISTEN_PORT/" | json_get 'd["version"]' || echo error
+  done | sort -u | tr '\n' ' '
+}
+
+# watch_rollout EXPECTED_EXIT: `cairn rollout status web --watch` until the rollout ends, its
+# output in $E2E_DIR/watch.out.
+watch_rollout() {
+  set +e
+  timeout 90 "$CAIRN" rollout status web --watch --timeout 60s >"$E2E_DIR/watch.out" 2>&1
+  local code=$?
+  set -e
+  [ "$code" = "$1" ] || { cat "$E2E_DIR/watch.out"; fail "rollout status --watch exited $code, expected $1"; }
+}

@@ -22,7 +22,7 @@ make_image "$E2E_DIR/img"
 ENTRY='["/bin/sh","-c","touch /written-by-instance || echo root is read-only; exec /bin/cairn-hello"]'
 version_seen() { curl -fsS --max-time 2 "127.0.0.1:$LISTEN_PORT/" | json_get 'd["version"]'; }
 
-web_spec() {  # FILE IMAGE
+image_spec() {  # FILE IMAGE: service web running IMAGE under runc
   cat >"$1" <<YAML
 environment: e2e
 services:
@@ -39,8 +39,8 @@ services:
     stop_timeout: 2s
 YAML
 }
-web_spec "$E2E_DIR/v1.yaml" web:1
-web_spec "$E2E_DIR/v2.yaml" web:2
+image_spec "$E2E_DIR/v1.yaml" web:1
+image_spec "$E2E_DIR/v2.yaml" web:2
 
 start_server
 run_cli 0 image build "$E2E_DIR/img" --tag web:1 --entrypoint "$ENTRY" -e HELLO_VERSION=v1
@@ -48,7 +48,7 @@ d1="$(awk '{print $3}' <<<"$OUT")"
 run_cli 0 image build "$E2E_DIR/img" --tag web:2 --entrypoint "$ENTRY" -e HELLO_VERSION=v2
 d2="$(awk '{print $3}' <<<"$OUT")"
 
-web_spec "$E2E_DIR/missing.yaml" web:9
+image_spec "$E2E_DIR/missing.yaml" web:9
 run_cli 1 apply -f "$E2E_DIR/missing.yaml" -m "no such image" --author alice
 contains "$ERR" "services.web.image:"
 contains "$ERR" "cairn image ls"

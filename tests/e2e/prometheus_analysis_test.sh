@@ -57,24 +57,6 @@ start_prometheus() {
 start_prometheus
 pass "Prometheus scrapes the application's metrics on loopback"
 
-# web_spec FILE VERSION STRATEGY_YAML
-web_spec() {
-  cat >"$1" <<YAML
-environment: e2e
-services:
-  web:
-    command: cairn-hello
-    replicas: 2
-    env: { HELLO_VERSION: $2 }
-    ports:
-      http: { listen: $LISTEN_PORT, protocol: http }
-    health:
-      http: { path: /healthz, interval: 200ms, timeout: 150ms }
-    strategy:
-$3
-    stop_timeout: 3s
-YAML
-}
 CANARY="      canary:
         steps:
           - weight: 50
@@ -92,13 +74,6 @@ web_spec "$E2E_DIR/v2.yaml" v2 "$CANARY"
 web_spec "$E2E_DIR/v3.yaml" v3 "$CANARY"
 web_spec "$E2E_DIR/v4.yaml" v4 "$CANARY"
 
-watch_rollout() {  # EXPECTED_EXIT: `rollout status --watch` until the rollout ends
-  set +e
-  timeout 90 "$CAIRN" rollout status web --watch --timeout 60s >"$E2E_DIR/watch.out" 2>&1
-  local code=$?
-  set -e
-  [ "$code" = "$1" ] || { cat "$E2E_DIR/watch.out"; fail "rollout status --watch exited $code, expected $1"; }
-}
 verdicts() { "$CAIRN" rollout status web -o json >/dev/null; grep -F "rollout.verdict" "$E2E_DIR/server.log" || true; }
 
 start_server

@@ -3,38 +3,10 @@
 # and `promote` says what steers a rolling replace instead.
 source "$(dirname "$0")/lib.sh"
 
-# web_spec FILE VERSION: two instances that each take about a second to count as healthy, so a
-# replace takes a few seconds and a person can catch it half done.
-web_spec() {
-  cat >"$1" <<YAML
-environment: e2e
-services:
-  web:
-    command: cairn-hello
-    replicas: 2
-    env: { HELLO_VERSION: $2 }
-    ports:
-      http: { listen: $LISTEN_PORT, protocol: http }
-    health:
-      http: { path: /healthz, interval: 200ms, timeout: 150ms, healthy_after: 5 }
-    strategy:
-      rolling: { max_surge: 1, max_unavailable: 0, progress_deadline: 30s }
-    stop_timeout: 3s
-YAML
-}
-for v in v1 v2 v3 v4; do web_spec "$E2E_DIR/$v.yaml" "$v"; done
-versions_seen() {
-  for _ in $(seq 1 "$1"); do
-    curl -fsS --max-time 2 "127.0.0.1:$LISTEN_PORT/" | json_get 'd["version"]' || echo error
-  done | sort -u | tr '\n' ' '
-}
-watch_rollout() {  # EXPECTED_EXIT
-  set +e
-  timeout 90 "$CAIRN" rollout status web --watch --timeout 60s >"$E2E_DIR/watch.out" 2>&1
-  local code=$?
-  set -e
-  [ "$code" = "$1" ] || { cat "$E2E_DIR/watch.out"; fail "rollout status --watch exited $code, expected $1"; }
-}
+# Two instances that each take about a second to count as healthy, so a replace takes a few
+# seconds and a person can catch it half done.
+ROLLING="      rolling: { max_surge: 1, max_unavailable: 0, progress_deadline: 30s }"
+for v in v1 v2 v3 v4; do web_spec "$E2E_DIR/$v.yaml" "$v" "$ROLLING" ", healthy_after: 5"; done
 
 start_server
 run_cli 0 apply -f "$E2E_DIR/v1.yaml" -m "v1" --author alice --wait

@@ -13,37 +13,12 @@ stop_watch_then_cleanup() {
 }
 trap stop_watch_then_cleanup EXIT
 
-# web_spec FILE VERSION STRATEGY_YAML: two cairn-hello instances of service web.
-web_spec() {
-  cat >"$1" <<YAML
-environment: e2e
-services:
-  web:
-    command: cairn-hello
-    replicas: 2
-    env: { HELLO_VERSION: $2 }
-    ports:
-      http: { listen: $LISTEN_PORT, protocol: http }
-    health:
-      http: { path: /healthz, interval: 200ms, timeout: 150ms }
-    strategy:
-$3
-    stop_timeout: 3s
-YAML
-}
 ROLLING="      rolling: { max_surge: 1, max_unavailable: 0, progress_deadline: 20s }"
 CANARY="      canary:
         steps: [{weight: 50}, {pause: {}}]"
 web_spec "$E2E_DIR/v1.yaml" v1 "$ROLLING"
 web_spec "$E2E_DIR/v2.yaml" v2 "$CANARY"
 web_spec "$E2E_DIR/v3.yaml" v3 "$CANARY"
-
-# versions_seen N: the distinct versions N requests through the router port answered with.
-versions_seen() {
-  for _ in $(seq 1 "$1"); do
-    curl -fsS --max-time 2 "127.0.0.1:$LISTEN_PORT/" | json_get 'd["version"]' || echo error
-  done | sort -u | tr '\n' ' '
-}
 
 # wait_for_phase PHASE: until `rollout status -o json` shows the rollout in PHASE (30 s at most).
 wait_for_phase() {
