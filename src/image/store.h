@@ -55,6 +55,9 @@ struct BuildOptions {
   std::vector<std::string> env;  // "KEY=value", kept in this order
   std::string workdir;
   std::map<std::string, std::string> labels;
+  // Default gzip: every OCI tool reads it (Debian 12's umoci 0.4 and skopeo's docker-archive
+  // conversion cannot read zstd). zstd builds about 8x faster (bench/store: 1.00x sha256sum,
+  // gzip 0.13x on incompressible data): for images that stay with zstd-aware consumers.
   Compression compression = Compression::kGzip;
   // The mtime of every layer entry and the config's "created" (SOURCE_DATE_EPOCH semantics).
   // Default 0: 1970-01-01, so the digest never depends on when the build ran.
