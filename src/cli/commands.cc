@@ -126,8 +126,11 @@ int WaitForRollout(api::Client& client, int64_t revision, const bool* keep_going
 int PlanCommand(const GlobalOptions& g, const ApplyOptions& o) {
   auto yaml = ReadFile(o.file);
   if (!yaml.ok()) return Fail(yaml.error());
-  auto client = Connect(g);
-  if (!client.ok()) return Fail(client.error());
+  auto connected = Connect(g);
+  if (!connected.ok()) return Fail(connected.error());
+  // The server unpacks the images the file names before it answers (once per image and
+  // host): the first apply of a big image takes as long as its unpack.
+  Result<api::Client> client = api::Client(connected->endpoint(), std::chrono::minutes(10));
   auto reply = client->Post("/v1/plan", {{"yaml", *yaml}, {"file", o.file}});
   if (!reply.ok()) return Fail(reply.error());
   if (g.json) {
