@@ -46,7 +46,7 @@ class FakeImages : public ImageProvider {
 std::string ImageYaml(const std::string& image, int replicas) {
   return "environment: test\nservices:\n  web:\n    image: " + image +
          "\n    replicas: " + std::to_string(replicas) +
-         "\n    env: { MODE: service }\n    resources: { memory: 64Mi, cpu: 0.5 }\n";
+         "\n    env: { MODE: service }\n    resources: { memory: 64Mi, cpu: 0.5, pids: 64 }\n";
 }
 
 struct ImageHarness {
@@ -79,6 +79,7 @@ TEST(ControllerImagesTest, ApplyPinsTheDigestAndInstancesRunTheImage) {
   EXPECT_EQ(c.oci.rootfs, "/cache/11111111");
   EXPECT_EQ(c.oci.memory_bytes, 64u << 20);
   EXPECT_EQ(c.oci.cpu, 0.5);
+  EXPECT_EQ(c.oci.pids_limit, 64);
 
   // A tag that moves changes nothing until the next apply; the plan names the new digest.
   t.images.tags["web:1"] = kDigest2;

@@ -434,6 +434,7 @@ Status Controller::ImageConfig(const spec::ServiceSpec& svc, runtime::InstanceCo
   config->oci.rootfs = image->rootfs;
   if (svc.resources.memory_bytes) config->oci.memory_bytes = *svc.resources.memory_bytes;
   if (svc.resources.cpu) config->oci.cpu = *svc.resources.cpu;
+  if (svc.resources.pids) config->oci.pids_limit = *svc.resources.pids;
   return OkStatus();
 }
 

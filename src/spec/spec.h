@@ -40,8 +40,9 @@ struct HealthSpec {
 };
 
 struct ResourcesSpec {
-  std::optional<uint64_t> memory_bytes;  // "256Mi"; recorded now, enforced by the oci driver
+  std::optional<uint64_t> memory_bytes;  // "256Mi"; enforced by the oci driver (cgroup)
   std::optional<double> cpu;             // cores, > 0
+  std::optional<int64_t> pids;           // most processes and threads at once (oci driver)
 };
 
 // A count ("1") or a share of replicas ("25%"), as max_surge / max_unavailable take.

@@ -126,10 +126,14 @@ ServiceSpec ServiceFromJson(const json& json_service, const std::string& name,
     service.health = HealthFromJson(*health, in.PathOf("health"));
   }
   if (const json* resources = in.Find("resources")) {
-    ObjectIn resources_in(*resources, in.PathOf("resources"), {"memory", "cpu"});
+    ObjectIn resources_in(*resources, in.PathOf("resources"), {"memory", "cpu", "pids"});
     if (const json* memory = resources_in.Find("memory"); memory && !memory->is_null()) {
       if (!memory->is_number_unsigned()) Fail(resources_in.PathOf("memory"), "expected bytes");
       service.resources.memory_bytes = memory->get<uint64_t>();
+    }
+    if (const json* pids = resources_in.Find("pids"); pids && !pids->is_null()) {
+      if (!pids->is_number_integer()) Fail(resources_in.PathOf("pids"), "expected a number");
+      service.resources.pids = pids->get<int64_t>();
     }
     if (const json* cpu = resources_in.Find("cpu"); cpu && !cpu->is_null()) {
       if (!cpu->is_number()) Fail(resources_in.PathOf("cpu"), "expected a number");
@@ -153,6 +157,8 @@ json ServiceToJson(const ServiceSpec& service) {
   json resources = {{"memory", nullptr}, {"cpu", nullptr}};
   if (service.resources.memory_bytes) resources["memory"] = *service.resources.memory_bytes;
   if (service.resources.cpu) resources["cpu"] = *service.resources.cpu;
+  // Written only when set, so every spec without it keeps its hash.
+  if (service.resources.pids) resources["pids"] = *service.resources.pids;
   json out{{"name", service.name},
            {"image", service.image},
            {"command", service.command},

@@ -16,11 +16,11 @@ namespace cairn::spec {
 namespace {
 
 const std::vector<std::string> kTopFields = {"environment", "services"};
-const std::vector<std::string> kServiceFields = {"command",   "image",    "args",        "workdir",
-                                                 "env",       "replicas", "ports",       "health",
-                                                 "resources", "strategy", "stop_timeout"};
+const std::vector<std::string> kServiceFields = {
+    "command",  "image", "driver", "args",      "workdir",  "env",
+    "replicas", "ports", "health", "resources", "strategy", "stop_timeout"};
 const std::vector<std::string> kPortFields = {"listen", "protocol"};
-const std::vector<std::string> kResourceFields = {"memory", "cpu"};
+const std::vector<std::string> kResourceFields = {"memory", "cpu", "pids"};
 
 constexpr const char* kNameRule =
     "must start with a lower-case letter and contain only a-z, 0-9, '_' and '-' (at most 63 "
@@ -126,6 +126,8 @@ void ParseResources(YamlReader& reader, const Field& resources_field, ResourcesS
         continue;
       }
       resources->cpu = *cpu;
+    } else if (field.key == "pids") {
+      if (auto pids = reader.Int(field, 1, 4194304)) resources->pids = *pids;
     }
   }
 }
@@ -138,7 +140,8 @@ ServiceSpec ParseService(YamlReader& reader, const Field& service_field, ListenC
                 "invalid service name \"" + service.name + "\": " + kNameRule);
   }
   if (!reader.ExpectMap(service_field)) return service;
-  std::optional<Field> command_field, image_field, args_field;
+  std::optional<Field> command_field, image_field, args_field, driver_field;
+  std::string driver;
   StrategyFields strategy_fields;
   for (const Field& field :
        reader.KnownFields(service_field.value, service_field.path, kServiceFields)) {
@@ -165,6 +168,17 @@ ServiceSpec ParseService(YamlReader& reader, const Field& service_field, ListenC
         }
         service.image = *text;
       }
+    } else if (field.key == "driver") {
+      driver_field = field;
+      if (auto text = reader.String(field)) {
+        driver = *text;
+        if (driver != "process" && driver != "oci") {
+          reader.Fail(field,
+                      "expected process (runs a command) or oci (runs an image under "
+                      "runc), found " +
+                          Describe(field.value));
+        }
+      }
     } else if (field.key == "args") {
       args_field = field;
       if (auto args = reader.StringList(field)) service.args = *args;
@@ -189,6 +203,17 @@ ServiceSpec ParseService(YamlReader& reader, const Field& service_field, ListenC
   CheckStrategyAgainstPorts(reader, strategy_fields, service, claims);
   if (!command_field && !image_field) {
     reader.Fail(service_field.KeyMark(), service_field.path, "one of command or image is required");
+  }
+  // The driver follows from what runs; written out, it must agree.
+  if (driver_field && driver == "oci" && command_field && !image_field) {
+    reader.Fail(*driver_field,
+                "the oci driver runs an image: give the service an image instead "
+                "of a command, or use driver: process");
+  }
+  if (driver_field && driver == "process" && image_field && !command_field) {
+    reader.Fail(*driver_field,
+                "the process driver runs a command; an image runs under the oci "
+                "driver (driver: oci, or leave driver out)");
   }
   if (args_field && image_field && !command_field) {
     reader.Fail(args_field->KeyMark(), args_field->path,

@@ -142,6 +142,25 @@ TEST(ParseSpecTest, DefaultPortProtocolIsHttpAndEmptyProbeMappingsAreAllowed) {
   EXPECT_EQ(web.health.kind, HealthKind::kTcp);
 }
 
+TEST(ParseSpecTest, ADriverMustAgreeWithWhatRunsAndPidsAreBounded) {
+  EnvironmentSpec ok = ParseOk(
+      "environment: demo\nservices:\n  web:\n    image: web:1\n    driver: oci\n"
+      "    resources: { pids: 256 }\n");
+  EXPECT_EQ(ok.services.at("web").resources.pids, std::optional<int64_t>(256));
+  EXPECT_THAT(
+      Errors("environment: demo\nservices:\n  a:\n    command: run\n    driver: oci\n"
+             "  b:\n    image: web:1\n    driver: process\n"
+             "  c:\n    command: run\n    driver: docker\n"
+             "  d:\n    command: run\n    resources: { pids: 0 }\n"),
+      ElementsAre("5:13: services.a.driver: the oci driver runs an image: give the service an "
+                  "image instead of a command, or use driver: process",
+                  "8:13: services.b.driver: the process driver runs a command; an image runs "
+                  "under the oci driver (driver: oci, or leave driver out)",
+                  "11:13: services.c.driver: expected process (runs a command) or oci (runs an "
+                  "image under runc), found \"docker\"",
+                  "14:24: services.d.resources.pids: must be between 1 and 4194304, found 0"));
+}
+
 TEST(ParseSpecTest, EmptyServicesMappingIsValid) {
   EnvironmentSpec spec = ParseOk("environment: empty\nservices: {}\n");
   EXPECT_TRUE(spec.services.empty());
@@ -150,7 +169,7 @@ TEST(ParseSpecTest, EmptyServicesMappingIsValid) {
 TEST(ParseSpecTest, UnknownFieldNamesAllowedFieldsAndSuggestsCloseMatch) {
   EXPECT_THAT(Errors("environment: demo\nservices:\n  web:\n    command: run\n    replica: 3\n"),
               ElementsAre("5:5: services.web.replica: unknown field \"replica\" in services.web; "
-                          "allowed: command, image, args, workdir, env, replicas, ports, health, "
+                          "allowed: command, image, driver, args, workdir, env, replicas, ports, health, "
                           "resources, strategy, stop_timeout; did you mean \"replicas\"?"));
 }
 

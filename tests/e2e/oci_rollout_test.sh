@@ -33,7 +33,8 @@ services:
       http: { listen: $LISTEN_PORT, protocol: http }
     health:
       http: { path: /healthz, interval: 200ms, timeout: 150ms }
-    resources: { memory: 64Mi, cpu: 0.5 }
+    resources: { memory: 64Mi, cpu: 0.5, pids: 64 }
+    driver: oci
     strategy:
       rolling: { max_surge: 1, max_unavailable: 0, progress_deadline: 30s }
     stop_timeout: 2s
