@@ -167,10 +167,11 @@ TEST(ParseSpecTest, EmptyServicesMappingIsValid) {
 }
 
 TEST(ParseSpecTest, UnknownFieldNamesAllowedFieldsAndSuggestsCloseMatch) {
-  EXPECT_THAT(Errors("environment: demo\nservices:\n  web:\n    command: run\n    replica: 3\n"),
-              ElementsAre("5:5: services.web.replica: unknown field \"replica\" in services.web; "
-                          "allowed: command, image, driver, args, workdir, env, replicas, ports, health, "
-                          "resources, strategy, stop_timeout; did you mean \"replicas\"?"));
+  EXPECT_THAT(
+      Errors("environment: demo\nservices:\n  web:\n    command: run\n    replica: 3\n"),
+      ElementsAre("5:5: services.web.replica: unknown field \"replica\" in services.web; "
+                  "allowed: command, image, driver, args, workdir, env, replicas, ports, health, "
+                  "resources, strategy, stop_timeout; did you mean \"replicas\"?"));
 }
 
 TEST(ParseSpecTest, UnknownFieldWithoutCloseMatchHasNoSuggestion) {
