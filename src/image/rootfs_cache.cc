@@ -216,45 +216,47 @@ Result<std::vector<std::string>> RootfsCache::Verify(std::string_view manifest_d
   return CompareTrees(*expected, *actual);
 }
 
-Result<std::string> RootfsCache::Quarantine(std::string_view manifest_digest) const {
+namespace {
+
+// A cached tree renamed to <hex><suffix><random>: the digest is absent from the cache at once.
+struct AsideTree {
+  UnpackFd cache;
+  std::string hex;
+  std::string aside;  // the new name, inside the cache dir
+};
+
+Result<AsideTree> RenameAside(const std::string& dir, std::string_view manifest_digest,
+                              const char* suffix, const char* failure) {
   Result<std::string> hex = HexOf(manifest_digest);
   if (!hex.ok()) return hex.error();
-  Result<UnpackFd> cache = OpenDirectory(options_.dir);
-  if (!cache.ok()) {
-    return MakeError(ErrorCode::kNotFound, "no rootfs cached for this image",
-                     std::string(manifest_digest));
-  }
-  std::string aside = *hex + ".drifted-" + RandomHexId(8);
+  Error absent = MakeError(ErrorCode::kNotFound, "no rootfs cached for this image",
+                           std::string(manifest_digest));
+  Result<UnpackFd> cache = OpenDirectory(dir);
+  if (!cache.ok()) return absent;
+  std::string aside = *hex + suffix + RandomHexId(8);
   if (renameat(cache->get(), hex->c_str(), cache->get(), aside.c_str()) != 0) {
-    if (errno == ENOENT) {
-      return MakeError(ErrorCode::kNotFound, "no rootfs cached for this image",
-                       std::string(manifest_digest));
-    }
-    return IoError("cannot set the drifted rootfs aside", std::string(manifest_digest), errno);
+    if (errno == ENOENT) return absent;
+    return IoError(failure, std::string(manifest_digest), errno);
   }
-  (void)renameat(cache->get(), (*hex + ".manifest").c_str(), cache->get(),
-                 (aside + ".manifest").c_str());
-  return (std::filesystem::path(options_.dir) / aside).string();
+  return AsideTree{std::move(*cache), *hex, aside};
+}
+
+}  // namespace
+
+Result<std::string> RootfsCache::Quarantine(std::string_view manifest_digest) const {
+  auto tree = RenameAside(options_.dir, manifest_digest, ".drifted-",
+                          "cannot set the drifted rootfs aside");
+  if (!tree.ok()) return tree.error();
+  (void)renameat(tree->cache.get(), (tree->hex + ".manifest").c_str(), tree->cache.get(),
+                 (tree->aside + ".manifest").c_str());
+  return (std::filesystem::path(options_.dir) / tree->aside).string();
 }
 
 Status RootfsCache::Remove(std::string_view manifest_digest) const {
-  Result<std::string> hex = HexOf(manifest_digest);
-  if (!hex.ok()) return hex.error();
-  Result<UnpackFd> cache = OpenDirectory(options_.dir);
-  if (!cache.ok()) {
-    return MakeError(ErrorCode::kNotFound, "no rootfs cached for this image",
-                     std::string(manifest_digest));
-  }
-  std::string aside = *hex + ".rm-" + RandomHexId(8);
-  if (renameat(cache->get(), hex->c_str(), cache->get(), aside.c_str()) != 0) {
-    if (errno == ENOENT) {
-      return MakeError(ErrorCode::kNotFound, "no rootfs cached for this image",
-                       std::string(manifest_digest));
-    }
-    return IoError("cannot remove the rootfs", std::string(manifest_digest), errno);
-  }
-  (void)unlinkat(cache->get(), (*hex + ".manifest").c_str(), 0);
-  return RemoveEntryAt(cache->get(), aside);
+  auto tree = RenameAside(options_.dir, manifest_digest, ".rm-", "cannot remove the rootfs");
+  if (!tree.ok()) return tree.error();
+  (void)unlinkat(tree->cache.get(), (tree->hex + ".manifest").c_str(), 0);
+  return RemoveEntryAt(tree->cache.get(), tree->aside);
 }
 
 }  // namespace cairn::image
