@@ -130,11 +130,11 @@ Status Client::Stream(const std::string& target,
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof(chunk);
-    http::read(stream, buffer, parser, ec);
+    http::read_some(stream, buffer, parser, ec);  // returns with what arrived: a live stream
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
       if (ec == http::error::end_of_stream || ec == asio::error::eof) break;
-      return MakeError(ErrorCode::kUnavailable, "log stream ended: " + ec.message());
+      return MakeError(ErrorCode::kUnavailable, "stream ended: " + ec.message());
     }
     size_t n = sizeof(chunk) - parser.get().body().size;
     if (status >= 400) {

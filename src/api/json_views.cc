@@ -53,11 +53,6 @@ json StatusToJson(const control::StatusInfo& status) {
           {"services", services}};
 }
 
-json EventToJson(const control::Event& e) {
-  return {{"seq", e.seq},         {"at", FormatWallTime(e.at)}, {"type", e.type},
-          {"service", e.service}, {"instance", e.instance},     {"message", e.message}};
-}
-
 json AuditToJson(const state::AuditRecord& r) {
   return {{"id", r.id},         {"at", FormatWallTime(r.at)}, {"actor", r.actor},
           {"action", r.action}, {"target", r.target},         {"result", r.result}};

@@ -11,7 +11,6 @@ namespace cairn::api {
 
 nlohmann::json RevisionToJson(const state::Revision& rev, bool with_spec);
 nlohmann::json StatusToJson(const control::StatusInfo& status);
-nlohmann::json EventToJson(const control::Event& event);
 nlohmann::json AuditToJson(const state::AuditRecord& record);
 nlohmann::json ErrorToJson(const Error& error);
 // The router's measurements: per service x version x instance requests by status class,

@@ -142,11 +142,19 @@ Reply Get(control::Controller& controller, const Request& req, const router::Rou
   if (req.path == "/v1/diff") return Diff(controller, req);
   if (req.path == "/v1/events") {
     int64_t after = req.query.count("after") ? ParseNumber(req.query.at("after")) : 0;
+    int64_t limit = req.query.count("limit") ? ParseNumber(req.query.at("limit")) : 0;
+    if (after < 0 || limit < 0) return BadRequest("after and limit must be whole numbers");
     std::string service = req.query.count("service") ? req.query.at("service") : "";
-    json out = json::array();
-    for (const auto& e : controller.events().Since(std::max<int64_t>(after, 0), service)) {
-      out.push_back(EventToJson(e));
+    std::vector<telemetry::Event> events;
+    if (req.query.count("last")) {
+      int64_t last = ParseNumber(req.query.at("last"));
+      if (last < 0) return BadRequest("last must be a whole number");
+      events = controller.events().Last(static_cast<size_t>(last), service);
+    } else {
+      events = controller.events().Since(after, service, static_cast<size_t>(limit));
     }
+    json out = json::array();
+    for (const auto& e : events) out.push_back(telemetry::EventToJson(e));
     return JsonReply(out);
   }
   if (req.path == "/v1/audit") {

@@ -1,7 +1,5 @@
 #include "api/server.h"
 
-#include <sys/socket.h>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -11,7 +9,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
+#include <cstdlib>
 
+#include "api/event_stream.h"
+#include "api/http_stream.h"
 #include "api/image_prepare.h"
 #include "api/image_routes.h"
 #include "api/log_stream.h"
@@ -32,18 +33,17 @@ using asio::ip::tcp;
 constexpr auto kIdleTimeout = std::chrono::seconds(120);
 constexpr size_t kMaxBodyBytes = 8u << 20;  // an environment file is far smaller
 constexpr auto kLogPollInterval = std::chrono::milliseconds(200);
+// How often an idle event stream sends a comment (and notices a client that went away).
+constexpr auto kEventKeepalive = std::chrono::seconds(15);
 
-std::string Chunk(const std::string& data) {
-  char size[20];
-  auto [end, ec] = std::to_chars(size, size + sizeof(size), data.size(), 16);
-  (void)ec;
-  return std::string(size, end) + "\r\n" + data + "\r\n";
-}
-
-bool PeerClosed(tcp::socket& socket) {
-  char byte;
-  ssize_t n = recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+// GET /v1/events/stream: `after` from the query, else from Last-Event-ID (a reconnecting
+// EventSource), else 0 (the whole history memory and journal hold).
+EventStreamRequest EventStreamRequestOf(const Request& req, const std::string& last_event_id) {
+  EventStreamRequest out;
+  std::string after = req.query.count("after") ? req.query.at("after") : last_event_id;
+  out.after = std::max<int64_t>(0, std::strtoll(after.c_str(), nullptr, 10));
+  if (req.query.count("service")) out.service = req.query.at("service");
+  return out;
 }
 
 awaitable<void> StreamLogs(beast::tcp_stream& stream, control::Controller& controller,
@@ -110,6 +110,12 @@ awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<b
       req.body = msg.body();
       if (req.method == "GET" && req.path.starts_with("/v1/logs/")) {
         co_await StreamLogs(stream, controller, req, open);
+        break;
+      }
+      if (req.method == "GET" && req.path == "/v1/events/stream") {
+        EventStreamRequest events = EventStreamRequestOf(req, std::string(msg["Last-Event-ID"]));
+        co_await StreamEvents(stream.socket(), controller.mutable_events(), std::move(events), open,
+                              kEventKeepalive);
         break;
       }
       Reply reply;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/events_command.h"
 #include "cli/image_command.h"
 #include "cli/rollout_command.h"
 #include "cli/server_runner.h"
@@ -94,6 +95,18 @@ int Main(int argc, char** argv) {
       app.add_subcommand("traffic", "what the router measured, per version and instance");
   add_client_flags(traffic, true);
   traffic->add_option("service", service, "only this service");
+
+  EventsOptions events_options;
+  auto* events =
+      app.add_subcommand("events", "what happened: revisions, rollouts, verdicts, instances");
+  add_client_flags(events, true);
+  events->add_option("service", events_options.service, "only this service's events");
+  events->add_option("--service", events_options.service, "only this service's events");
+  events->add_flag("-f,--follow", events_options.follow,
+                   "keep printing events as they happen (reconnects after a server restart)");
+  events->add_option("-n,--last", events_options.last, "how many of the newest to show first")
+      ->capture_default_str();
+  events->add_option("--after", events_options.after, "every event after this sequence number");
 
   int audit_limit = 50;
   auto* audit = app.add_subcommand("audit", "who changed what and when, newest first");
@@ -200,6 +213,7 @@ int Main(int argc, char** argv) {
   if (diff->parsed()) return DiffCommand(g, diff_from, diff_to);
   if (logs->parsed()) return LogsCommand(g, service, follow, tail);
   if (audit->parsed()) return AuditCommand(g, audit_limit);
+  if (events->parsed()) return EventsCommand(g, events_options);
   if (traffic->parsed()) return TrafficCommand(g, service);
   if (version->parsed()) return VersionCommand(g);
   if (rollout_cmd->parsed()) {

@@ -8,9 +8,25 @@
 
 #include "control/controller_internal.h"
 #include "control/host_scan.h"
+#include "control/store_event_journal.h"
 #include "runtime/proc.h"
 
 namespace cairn::control {
+namespace {
+
+telemetry::EventLogOptions EventLogOptionsFor(const ControllerOptions& options) {
+  telemetry::EventLogOptions events;
+  if (options.event_echo) {
+    events.echo = options.event_echo;
+  } else if (options.echo_events) {
+    events.echo = [](const telemetry::Event& e) {
+      std::fprintf(stderr, "%s\n", telemetry::EventLogLine(e).c_str());
+    };
+  }
+  return events;
+}
+
+}  // namespace
 
 const char* RolloutStateName(RolloutState state) {
   switch (state) {
@@ -32,19 +48,35 @@ Controller::Controller(boost::asio::io_context& io, ControllerOptions options,
       store_(std::move(store)),
       driver_(std::move(driver)),
       clock_(clock),
-      events_(clock, 2000, options_.echo_events),
+      journal_(std::make_unique<StoreEventJournal>(*store_, options_.events_kept)),
+      events_(clock, EventLogOptionsFor(options_)),
       timer_(io) {
   if (!options_.metrics) own_metrics_ = std::make_unique<PrometheusClient>(io);
   metrics_ = options_.metrics ? options_.metrics : own_metrics_.get();
 }
 
-Controller::~Controller() = default;
+Controller::~Controller() { FlushEvents(); }
+
+void Controller::FlushEvents() {
+  Status written = events_.Flush();
+  if (written.ok()) {
+    journal_failing_ = false;
+  } else if (!journal_failing_) {
+    // Not an event: it could not be written either. The events stay queued for the next tick.
+    journal_failing_ = true;
+    std::fprintf(stderr,
+                 "cairn: could not write events to the state store (kept in memory, "
+                 "retried every tick): %s\n",
+                 written.error().ToString().c_str());
+  }
+}
 
 Status Controller::Start() {
   auto head = store_->Head();
   if (!head.ok()) return head.error();
   head_ = *head;
   if (auto chain = store_->VerifyChain(); !chain.ok()) return chain.error();
+  if (auto attached = events_.Attach(journal_.get()); !attached.ok()) return attached.error();
 
   auto records = store_->ListInstances();
   if (!records.ok()) return records.error();
@@ -294,8 +326,15 @@ Result<ApplyResult> Controller::AppendSpec(const spec::EnvironmentSpec& proposed
   Audit(author, action, "revision " + std::to_string(head_->number), "ok");
   std::string what =
       rollback_of ? "rollback to revision " + std::to_string(*rollback_of) : "\"" + message + "\"";
+  nlohmann::json data = {{"revision", head_->number},
+                         {"hash", head_->hash},
+                         {"parent_hash", head_->parent_hash},
+                         {"author", author},
+                         {"message", message}};
+  if (rollback_of) data["rollback_of"] = *rollback_of;
   events_.Add("revision.applied", "", "",
-              "revision " + std::to_string(head_->number) + " applied by " + author + ": " + what);
+              "revision " + std::to_string(head_->number) + " applied by " + author + ": " + what,
+              std::move(data));
   if (running_) Reconcile(clock_->Now());
   return result;
 }
@@ -378,6 +417,7 @@ void Controller::FinishStopAll() {
   if (!stopping_all_ || !live_.empty() || !stop_all_done_) return;
   running_ = false;
   timer_.cancel();
+  FlushEvents();
   auto done = std::move(stop_all_done_);
   stop_all_done_ = nullptr;
   done();
@@ -386,6 +426,7 @@ void Controller::FinishStopAll() {
 void Controller::Detach() {
   running_ = false;
   timer_.cancel();
+  FlushEvents();
 }
 
 }  // namespace cairn::control

@@ -15,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "control/event_log.h"
 #include "control/image_provider.h"
 #include "control/rolling_decision.h"
 #include "control/rollout_from_spec.h"
@@ -29,6 +28,7 @@
 #include "runtime/restart_policy.h"
 #include "spec/spec.h"
 #include "state/state_store.h"
+#include "telemetry/event_log.h"
 
 namespace cairn::control {
 
@@ -59,6 +59,12 @@ struct ControllerOptions {
   // Echo every event to stderr as a log line. `cairn up` turns it off: it prints the events
   // itself, through the API, like any client.
   bool echo_events = true;
+  // When set (and echo_events), how each event is logged instead of the plain line on stderr
+  // (e.g. as a JSON object for `--log-format json`).
+  std::function<void(const telemetry::Event&)> event_echo;
+  // Events kept in the state store's journal (older ones are deleted): about a month of a
+  // busy environment, a few tens of MB.
+  int64_t events_kept = 100000;
   // The router to keep informed, or null (no routing). Not owned; must outlive the controller.
   RoutePublisher* routes = nullptr;
   // The image store, for services that run an image (`image:`); null: such services are
@@ -185,7 +191,9 @@ class Controller {
 
   StatusInfo Snapshot() const;
   state::StateStore& store() { return *store_; }
-  const EventLog& events() const { return events_; }
+  const telemetry::EventLog& events() const { return events_; }
+  // For the API's event stream and the alert manager: subscribe to new events.
+  telemetry::EventLog& mutable_events() { return events_; }
 
   // Stops every instance (SIGTERM, then SIGKILL after its stop_timeout) and calls `done`
   // once none is left. Used by `cairn up` on Ctrl-C.
@@ -260,7 +268,11 @@ class Controller {
   std::unique_ptr<state::StateStore> store_;
   std::unique_ptr<runtime::Driver> driver_;
   const Clock* clock_;
-  EventLog events_;
+  std::unique_ptr<telemetry::EventJournal> journal_;
+  telemetry::EventLog events_;
+  bool journal_failing_ = false;  // reported once per failure streak
+  // Writes the events added since the last call to the journal.
+  void FlushEvents();
   boost::asio::steady_timer timer_;
   bool running_ = false;
 

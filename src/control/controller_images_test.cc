@@ -135,7 +135,7 @@ TEST(ControllerImagesTest, DriftedInstancesAreReplacedKeepingTheServiceAvailable
   ASSERT_EQ(web.instances.size(), 3u);
   for (const auto& i : web.instances) EXPECT_EQ(before.count(i.id), 0u) << i.id << " kept";
   int events = 0;
-  for (const Event& e : t.h.controller().events().Since(0)) {
+  for (const telemetry::Event& e : t.h.controller().events().Since(0)) {
     if (e.type == "instance.drift") {
       ++events;
       EXPECT_THAT(e.message, HasSubstr("changed /bin/web (content)"));

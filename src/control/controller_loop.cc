@@ -45,6 +45,7 @@ void Controller::Tick() {
   PublishRoutes();
   FinishDrains(now);
   RotateLogs(now);
+  FlushEvents();
   FinishStopAll();
 }
 
@@ -85,7 +86,13 @@ void Controller::ObserveProcesses(SteadyTime now) {
     auto delay = std::chrono::duration_cast<Duration>(live->restart_at - now);
     std::string loop = live->restarts.crash_looping() ? " (crash loop)" : "";
     events_.Add("instance.crashed", live->record.service, id,
-                "instance " + id + " " + how + "; restarting in " + FormatDuration(delay) + loop);
+                "instance " + id + " " + how + "; restarting in " + FormatDuration(delay) + loop,
+                {{"revision", live->record.revision},
+                 {"exit_code", status.exit_code},
+                 {"signal", status.signal},
+                 {"restarts", live->restarts.restarts()},
+                 {"crash_looping", live->restarts.crash_looping()},
+                 {"restart_in_seconds", delay.count() / 1000.0}});
   }
   for (const auto& id : gone) Forget(id);
 }
@@ -147,7 +154,8 @@ void Controller::OnProbeResult(const std::string& id, bool ok, const std::string
                                                       : InstancePhase::kStarting;
   if (before != after) {
     events_.Add(std::string("instance.") + runtime::HealthName(after), live.record.service, id,
-                "instance " + id + " is " + runtime::HealthName(after) + " (" + detail + ")");
+                "instance " + id + " is " + runtime::HealthName(after) + " (" + detail + ")",
+                {{"revision", live.record.revision}, {"detail", detail}});
   }
 }
 
@@ -339,9 +347,16 @@ void Controller::Reconcile(SteadyTime now) {
     auto stable = Meta(MetaKey("stable", name));
     std::string next = stable ? "; returning to revision " + *stable
                               : "; no earlier revision of this service to return to";
+    nlohmann::json data = {{"revision", head_->number},
+                           {"cause", "deadline"},
+                           {"reason", rollout.reason},
+                           {"healthy", healthy_new},
+                           {"replicas", t.replicas}};
+    if (stable) data["stable_revision"] = std::stoll(*stable);
     events_.Add("rollout.failed", name, "",
                 "rollout of " + name + " to revision " + std::to_string(head_->number) +
-                    " failed: " + rollout.reason + next);
+                    " failed: " + rollout.reason + next,
+                std::move(data));
   }
 }
 
@@ -359,7 +374,8 @@ Result<std::string> Controller::StartInstance(const std::string& service, int64_
   events_.Add("instance.started", service, id,
               "started instance " + id + " of revision " + std::to_string(revision) + " (pid " +
                   std::to_string(live->handle.pid) + ", port " + std::to_string(live->record.port) +
-                  ")");
+                  ")",
+              {{"revision", revision}, {"pid", live->handle.pid}, {"port", live->record.port}});
   live_[id] = std::move(live);
   return id;
 }

@@ -113,7 +113,25 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
   Progressive& p = *progressive_.at(name);
   p.wanted_new = decision.targets.new_replicas;
   SendQueries(name, p);
-  for (const rollout::RolloutEvent& e : decision.events) events_.Add(e.type, name, "", e.message);
+  if (!decision.events.empty()) {
+    // Each event carries where the rollout stands after this decision, for the dashboard,
+    // alerts and scripts; a verdict also carries its own numbers.
+    const rollout::RolloutState& state = p.rollout.state();
+    nlohmann::json where = {
+        {"strategy", p.setup.plan.kind == rollout::StrategyKind::kCanary ? "canary" : "blue_green"},
+        {"revision", p.rollout.new_revision()},
+        {"stable_revision", p.stable_revision},
+        {"phase", rollout::RolloutPhaseName(state.phase)},
+        {"step", state.step + 1},
+        {"steps", p.setup.plan.steps.size()},
+        {"weight_percent", state.weight_bp / 100.0},
+        {"paused", state.user_paused}};
+    for (const rollout::RolloutEvent& e : decision.events) {
+      nlohmann::json data = e.data;
+      data["rollout"] = where;
+      events_.Add(e.type, name, "", e.message, std::move(data));
+    }
+  }
   // Persisted at every transition: a restarted server resumes at the same step and weight.
   std::string record = p.rollout.Record().dump();
   if (record != p.saved) {
@@ -173,10 +191,18 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
     SetMeta("failed_reason/" + name, "rollout aborted: " + reason);
     r.state = RolloutState::kFailed;
     r.reason = "rollout aborted: " + reason;
+    // Why, for alerts and dashboards: a missed progress deadline, a failed analysis, or a person.
+    std::string cause = reason.find("the progress deadline") != std::string::npos ? "deadline"
+                        : reason.find("analysis failed") != std::string::npos     ? "analysis"
+                                                                                  : "aborted";
     events_.Add("rollout.failed", name, "",
                 "rollout of " + name + " to revision " + std::to_string(new_revision) +
                     " aborted: " + reason + "; back on revision " +
-                    std::to_string(p.stable_revision));
+                    std::to_string(p.stable_revision),
+                {{"revision", new_revision},
+                 {"stable_revision", p.stable_revision},
+                 {"cause", cause},
+                 {"reason", reason}});
     EndProgressive(name);
   }
 }

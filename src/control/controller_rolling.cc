@@ -116,7 +116,11 @@ std::optional<Result<ProgressiveInfo>> Controller::RollingCommand(const std::str
     events_.Add("rollout.failed", service, "",
                 "rolling replace of " + service + " to revision " + std::to_string(r.revision) +
                     " aborted: " + r.machine->abort_reason + "; returning to revision " +
-                    std::to_string(r.stable_revision));
+                    std::to_string(r.stable_revision),
+                {{"revision", r.revision},
+                 {"stable_revision", r.stable_revision},
+                 {"cause", "aborted"},
+                 {"reason", r.machine->abort_reason}});
     r.machine.reset();
     r.saved.clear();
     ClearMeta(RolloutKey(service));

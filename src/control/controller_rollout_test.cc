@@ -14,7 +14,7 @@ using ::testing::HasSubstr;
 
 int CountEvents(const Controller& controller, const std::string& type) {
   int n = 0;
-  for (const Event& e : controller.events().Since(0)) n += e.type == type ? 1 : 0;
+  for (const telemetry::Event& e : controller.events().Since(0)) n += e.type == type ? 1 : 0;
   return n;
 }
 

@@ -227,7 +227,7 @@ TEST(ControllerTest, RestartAdoptsRecordedInstances) {
   EXPECT_EQ(web.healthy, 2);
   for (int pid : h.driver().RunningPids()) EXPECT_EQ(h.driver().process(pid).terminates, 0);
   bool adopted_event = false;
-  for (const Event& e : h.controller().events().Since(0)) {
+  for (const telemetry::Event& e : h.controller().events().Since(0)) {
     adopted_event = adopted_event || e.type == "instance.adopted";
   }
   EXPECT_TRUE(adopted_event);

@@ -159,10 +159,14 @@ void ServiceRollout::Record(const AnalysisConfig* step_config,
     if (run->outcome != rollout::AnalysisOutcome::kRunning) return;
     rollout::Judgement j = rollout::Judge(config.criteria, fresh, stable, readings);
     rollout::RecordJudgement(config.limits, j, run);
+    nlohmann::json data = rollout::ToJson(j);
+    data["analysis"] = name;
+    data["run"] = rollout::ToJson(*run);
     events->push_back({"rollout.verdict",
                        std::string(name) + ": " + j.Summary() + " (" + std::to_string(run->passed) +
                            " passed, " + std::to_string(run->failed) + " failed, " +
-                           std::to_string(run->inconclusive) + " inconclusive)"});
+                           std::to_string(run->inconclusive) + " inconclusive)",
+                       std::move(data)});
     last_judgement_ = std::move(j);
   };
   if (step_config) {

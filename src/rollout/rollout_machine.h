@@ -73,6 +73,7 @@ struct RolloutTargets {
 struct RolloutEvent {
   std::string type;  // "rollout.step", "rollout.paused", "rollout.aborted", ...
   std::string message;
+  nlohmann::json data = nlohmann::json::object();  // figures (a verdict's numbers), maybe none
 };
 
 struct RolloutDecision {

@@ -44,6 +44,23 @@ CREATE TABLE meta (
 PRAGMA user_version = 1;
 )sql";
 
+// Version 2: the event journal (`cairn events`, the dashboard, alerts after a restart). `seq` is
+// the controller's event number, so a client's "after N" means the same before and after a
+// restart. `data_json` holds the event's typed figures (a verdict's numbers, a revision's hash).
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE events (
+  seq       INTEGER PRIMARY KEY,
+  at_ms     INTEGER NOT NULL,
+  type      TEXT NOT NULL,
+  service   TEXT NOT NULL,
+  instance  TEXT NOT NULL,
+  message   TEXT NOT NULL,
+  data_json TEXT NOT NULL
+);
+CREATE INDEX events_by_service ON events (service, seq);
+PRAGMA user_version = 2;
+)sql";
+
 // Revisions are append-only. The store has no API to change one; these triggers also stop
 // anything else that writes through SQLite (a stray script, a future bug) from doing so.
 constexpr const char* kAppendOnlyTriggers = R"sql(
@@ -70,6 +87,10 @@ Status MigrateSchema(SqliteDb* db) {
   if (*version == 0) {
     Status created = db->Exec(kSchemaV1);
     if (!created.ok()) return created;
+  }
+  if (*version < 2) {
+    Status added = db->Exec(kSchemaV2);
+    if (!added.ok()) return added;
   }
   Status triggers = db->Exec(kAppendOnlyTriggers);
   if (!triggers.ok()) return triggers;

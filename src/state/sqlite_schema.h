@@ -7,7 +7,7 @@
 namespace cairn::state {
 
 // The schema version this build writes and reads.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Brings a fresh database to kSchemaVersion, and re-asserts the append-only triggers on every
 // open. kUnavailable when the file was written by a newer cairn.

@@ -7,6 +7,7 @@
 #include "state/data_dir_lock.h"
 #include "state/revision.h"
 #include "state/sqlite_db.h"
+#include "state/sqlite_events.h"
 #include "state/sqlite_schema.h"
 #include "state/state_store.h"
 
@@ -51,6 +52,17 @@ class SqliteStore final : public StateStore {
 
   Status AppendAudit(const AuditRecord& record) override;
   Result<std::vector<AuditRecord>> ListAudit(int limit) override;
+
+  Status AppendEvents(const std::vector<EventRecord>& events, int64_t keep) override {
+    return AppendEventRows(db_.get(), events, keep);
+  }
+  Result<std::vector<EventRecord>> ListEvents(int64_t after, const std::string& service,
+                                              int limit) override {
+    return SelectEventsAfter(db_.get(), after, service, limit);
+  }
+  Result<std::vector<EventRecord>> LastEvents(int limit) override {
+    return SelectLastEvents(db_.get(), limit);
+  }
 
   Status PutInstance(const InstanceRecord& record) override;
   Status DeleteInstance(const std::string& id) override;

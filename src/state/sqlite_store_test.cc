@@ -4,6 +4,7 @@
 #include "core/sha256.h"
 #include "state/revision.h"
 #include "state/sqlite_db.h"
+#include "state/sqlite_schema.h"
 #include "state/state_store.h"
 #include "state/temp_dir_for_test.h"
 
@@ -230,7 +231,7 @@ TEST_F(SqliteStoreTest, CreatesMissingDataDir) {
 TEST_F(SqliteStoreTest, UsesWalAndSchemaVersion) {
   auto store = Open();
   auto raw = Raw();
-  EXPECT_EQ(*raw->QueryInt64("PRAGMA user_version"), 1);
+  EXPECT_EQ(*raw->QueryInt64("PRAGMA user_version"), kSchemaVersion);
   auto mode = raw->Prepare("PRAGMA journal_mode");
   ASSERT_TRUE(mode.ok());
   ASSERT_TRUE(*mode->Step());

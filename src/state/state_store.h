@@ -63,6 +63,19 @@ struct InstanceRecord {
   WallTime started_at;
 };
 
+// One entry of the event journal: what happened, persisted so `cairn events`, the dashboard
+// and alerts see the same history after a restart. `data_json` is a JSON object of the
+// event's figures ("{}" when it has none).
+struct EventRecord {
+  int64_t seq = 0;  // assigned by the caller (the controller's event log), increasing
+  WallTime at;
+  std::string type;
+  std::string service;
+  std::string instance;
+  std::string message;
+  std::string data_json = "{}";
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -82,6 +95,15 @@ class StateStore {
   virtual Status PutInstance(const InstanceRecord& record) = 0;  // insert or replace by id
   virtual Status DeleteInstance(const std::string& id) = 0;
   virtual Result<std::vector<InstanceRecord>> ListInstances() = 0;
+
+  // Appends events in one transaction (a tick's worth), keeping at most `keep` of the newest
+  // in the journal. A seq already stored is an error and nothing of the batch is written.
+  virtual Status AppendEvents(const std::vector<EventRecord>& events, int64_t keep) = 0;
+  // Events with seq > after, oldest first, at most `limit`, only `service`'s when not empty.
+  virtual Result<std::vector<EventRecord>> ListEvents(int64_t after, const std::string& service,
+                                                      int limit) = 0;
+  // The newest `limit` events, oldest first (what a restarted server keeps in memory).
+  virtual Result<std::vector<EventRecord>> LastEvents(int limit) = 0;
 
   // Small controller records (e.g. "failed/<service>" -> revision number).
   virtual Status PutMeta(const std::string& key, const std::string& value) = 0;

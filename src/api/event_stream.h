@@ -1,0 +1,37 @@
+// The live event stream, GET /v1/events/stream?after=SEQ&service=S: Server-Sent Events, one
+// frame per event ("id: SEQ", "event: TYPE", "data: {event JSON}"), so a browser's
+// EventSource or `cairn events -f` sees each event the moment the controller records it, and
+// resumes after a reconnect from Last-Event-ID without losing or repeating one.
+// Called on the controller strand only.
+#pragma once
+
+// First: Asio 1.81's awaitable.hpp uses std::exchange without including <utility>.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "telemetry/event_log.h"
+
+namespace cairn::api {
+
+// One SSE frame for `event`. The JSON is on one line, so one `data:` field carries it.
+std::string SseFrame(const telemetry::Event& event);
+
+struct EventStreamRequest {
+  int64_t after = 0;    // send events with seq > after first (history), then live ones
+  std::string service;  // only this service's events when not empty
+};
+
+// Writes the response head and then events until the client goes away or `open` turns false
+// (checked at least every `keepalive`, when a ": keepalive" comment is also sent so proxies
+// and browsers keep the connection).
+boost::asio::awaitable<void> StreamEvents(boost::asio::ip::tcp::socket& socket,
+                                          telemetry::EventLog& log, EventStreamRequest request,
+                                          std::shared_ptr<bool> open,
+                                          std::chrono::milliseconds keepalive);
+
+}  // namespace cairn::api

@@ -1,0 +1,94 @@
+#include "cli/events_command.h"
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "api/sse_reader.h"
+#include "cli/cli.h"
+#include "cli/output.h"
+
+namespace cairn::cli {
+namespace {
+
+std::string Text(const nlohmann::json& event, const char* key) {
+  return event.contains(key) && event[key].is_string() ? event[key].get<std::string>() : "";
+}
+
+void Print(const GlobalOptions& g, const nlohmann::json& event) {
+  if (g.json) {
+    std::printf("%s\n", event.dump().c_str());  // one object a line, for jq and scripts
+  } else {
+    std::printf("%s\n", EventLine(event).c_str());
+  }
+  std::fflush(stdout);
+}
+
+std::string Query(const EventsOptions& o) {
+  return o.service.empty() ? "" : "&service=" + o.service;
+}
+
+// Follows the stream from `after` until interrupted; reconnects when the server goes away.
+int Follow(const GlobalOptions& g, api::Client& client, const EventsOptions& o, int64_t after) {
+  bool announced_loss = false;
+  for (;;) {
+    api::SseReader reader;
+    Status ended = client.Stream("/v1/events/stream?after=" + std::to_string(after) + Query(o),
+                                 [&](std::string_view b) {
+                                   for (const api::SseMessage& m : reader.Feed(b)) {
+                                     auto event = nlohmann::json::parse(m.data, nullptr, false);
+                                     if (event.is_discarded() || !event.contains("seq")) continue;
+                                     after = std::max(after, event["seq"].get<int64_t>());
+                                     if (announced_loss) {
+                                       std::fprintf(stderr, "cairn: reconnected to %s\n",
+                                                    client.endpoint().ToString().c_str());
+                                       announced_loss = false;
+                                     }
+                                     Print(g, event);
+                                   }
+                                   return true;
+                                 });
+    if (!ended.ok() && ended.error().code != ErrorCode::kUnavailable) return Fail(ended.error());
+    if (!announced_loss) {
+      std::fprintf(stderr, "cairn: lost the event stream (%s); reconnecting\n",
+                   ended.ok() ? "the server closed it" : ended.error().message.c_str());
+      announced_loss = true;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+}  // namespace
+
+std::string EventLine(const nlohmann::json& event) {
+  std::string at = Text(event, "at");
+  std::string time = at.size() >= 23 ? at.substr(11, 12) : at;  // HH:MM:SS.mmm
+  char head[96];
+  std::snprintf(head, sizeof(head), "%-12s  %-22s %-12s ", time.c_str(),
+                Text(event, "type").c_str(),
+                Text(event, "service").empty() ? "-" : Text(event, "service").c_str());
+  return head + Text(event, "message");
+}
+
+int EventsCommand(const GlobalOptions& g, const EventsOptions& o) {
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.error());
+  std::string target = o.after >= 0 ? "/v1/events?after=" + std::to_string(o.after)
+                                    : "/v1/events?last=" + std::to_string(std::max(o.last, 0));
+  auto events = client->Get(target + Query(o));
+  if (!events.ok()) return Fail(events.error());
+  int64_t after = std::max<int64_t>(o.after, 0);
+  for (const auto& e : *events) {
+    Print(g, e);
+    after = std::max(after, e["seq"].get<int64_t>());
+  }
+  if (!o.follow) return kExitOk;
+  if (events->empty() && o.after < 0) {
+    // Nothing shown yet: follow from now, not from the start of history.
+    auto newest = client->Get("/v1/events?last=1");
+    if (newest.ok() && !newest->empty()) after = (*newest)[0]["seq"].get<int64_t>();
+  }
+  return Follow(g, *client, o, after);
+}
+
+}  // namespace cairn::cli

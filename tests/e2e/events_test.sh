@@ -1,0 +1,69 @@
+# Events as an operator follows them: `cairn events` lists what happened with its figures,
+# `cairn events -f` follows the server's event stream live and carries on across a server
+# killed with -9 and restarted, without losing or repeating an event; the history itself
+# survives the restart (the state store's journal), and the SSE endpoint resumes from
+# Last-Event-ID.
+source "$(dirname "$0")/lib.sh"
+
+hello_spec "$E2E_DIR/v1.yaml" v1 2
+hello_spec "$E2E_DIR/v2.yaml" v2 2
+hello_spec "$E2E_DIR/v3.yaml" v3 2
+
+start_server
+run_cli 0 apply -f "$E2E_DIR/v1.yaml" -m "first" --author alice --wait
+
+run_cli 0 events
+contains "$OUT" "revision.applied"
+contains "$OUT" "revision 1 applied by alice"
+contains "$OUT" "instance.started"
+contains "$OUT" "instance.healthy"
+run_cli 0 events -o json
+[ "$(head -1 <<<"$OUT" | json_get 'd["data"]["revision"]')" = 1 ] || fail "revision.applied data: $OUT"
+[ "$(head -1 <<<"$OUT" | json_get 'd["data"]["author"]')" = alice ] || fail "author in data"
+run_cli 0 events --last 2
+[ "$(wc -l <<<"$OUT")" = 2 ] || fail "--last 2 printed: $OUT"
+run_cli 0 events nosuch
+[ -z "$OUT" ] || fail "a service with no events prints nothing: $OUT"
+pass "cairn events lists what happened, with figures in -o json"
+
+# Follow from now on, in the background, as an operator's terminal would.
+FOLLOW_OUT="$E2E_DIR/follow.out"
+"$CAIRN" events -f -o json --last 0 >"$FOLLOW_OUT" 2>"$E2E_DIR/follow.err" &
+FOLLOW_PID=$!
+trap 'kill $FOLLOW_PID 2>/dev/null || true' RETURN
+sleep 0.5
+run_cli 0 apply -f "$E2E_DIR/v2.yaml" -m "second" --author bob --wait
+for _ in $(seq 1 50); do grep -q '"revision 2 applied' "$FOLLOW_OUT" && break; sleep 0.1; done
+grep -q '"type":"revision.applied"' "$FOLLOW_OUT" || { cat "$FOLLOW_OUT"; fail "follow missed revision 2"; }
+grep -q '"type":"instance.stopped"' "$FOLLOW_OUT" || fail "follow missed the old instances stopping"
+grep -q '"revision 1 applied' "$FOLLOW_OUT" && fail "follow from now repeated history"
+pass "cairn events -f prints events as they happen"
+
+LAST_SEQ="$("$CAIRN" events --last 1 -o json | json_get 'd["seq"]')"
+BEFORE="$("$CAIRN" events --last 1000 -o json | wc -l)"
+kill -KILL "$SERVER_PID"
+sleep 0.3
+start_server
+run_cli 0 events --last 1000 -o json
+AFTER_LINES="$(grep -c '"seq"' <<<"$OUT")"
+[ "$AFTER_LINES" -ge "$BEFORE" ] || fail "events lost over kill -9: $BEFORE before, $AFTER_LINES after"
+grep -q '"revision 2 applied by bob' <<<"$OUT" || fail "revision 2's event lost"
+pass "the history survives kill -9 and a restart"
+
+run_cli 0 apply -f "$E2E_DIR/v3.yaml" -m "third" --author carol --wait
+for _ in $(seq 1 100); do grep -q '"revision 3 applied' "$FOLLOW_OUT" && break; sleep 0.1; done
+grep -q '"revision 3 applied' "$FOLLOW_OUT" || { cat "$FOLLOW_OUT" "$E2E_DIR/follow.err"; fail "follow did not carry on after the restart"; }
+grep -q "reconnected" "$E2E_DIR/follow.err" || fail "follow did not say it reconnected"
+DUPLICATES="$(json_get_lines() { python3 -c 'import json,sys; [print(json.loads(l)["seq"]) for l in sys.stdin if l.strip()]'; }; json_get_lines <"$FOLLOW_OUT" | sort | uniq -d)"
+[ -z "$DUPLICATES" ] || fail "follow repeated events: $DUPLICATES"
+NEW_SEQ="$(grep '"revision 3 applied' "$FOLLOW_OUT" | json_get 'd["seq"]')"
+[ "$NEW_SEQ" -gt "$LAST_SEQ" ] || fail "numbering restarted: $NEW_SEQ after $LAST_SEQ"
+kill "$FOLLOW_PID" 2>/dev/null || true
+pass "cairn events -f reconnects after a restart and numbering continues, no event repeated"
+
+# The raw stream: SSE frames, resumed from Last-Event-ID.
+SSE="$(curl -sS -N --max-time 2 -H "Last-Event-ID: $LAST_SEQ" "http://$CAIRN_ADDR/v1/events/stream" || true)"
+grep -q "^id: $((LAST_SEQ + 1))$" <<<"$SSE" || { echo "$SSE" | head; fail "stream did not resume after $LAST_SEQ"; }
+grep -q "^id: $LAST_SEQ$" <<<"$SSE" && fail "stream repeated the Last-Event-ID event"
+grep -q '^event: revision.applied$' <<<"$SSE" || fail "stream lacks event names"
+pass "GET /v1/events/stream resumes from Last-Event-ID"
