@@ -5,14 +5,13 @@
 // Called on the controller strand only.
 #pragma once
 
-// First: Asio 1.81's awaitable.hpp uses std::exchange without including <utility>.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <utility>
+#include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
 
 #include "telemetry/event_log.h"
 
