@@ -5,13 +5,15 @@
 // Called on the controller strand only.
 #pragma once
 
+// clang-format off
+#include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
+// clang-format on
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
 
 #include "telemetry/event_log.h"
 
