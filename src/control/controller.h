@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "control/controller_metrics.h"
 #include "control/event_log.h"
 #include "control/image_provider.h"
 #include "control/rolling_decision.h"
@@ -186,6 +187,8 @@ class Controller {
   StatusInfo Snapshot() const;
   state::StateStore& store() { return *store_; }
   const EventLog& events() const { return events_; }
+  // What the controller counted for GET /metrics (controller_metrics.h).
+  const ControllerMetrics& counters() const { return counters_; }
 
   // Stops every instance (SIGTERM, then SIGKILL after its stop_timeout) and calls `done`
   // once none is left. Used by `cairn up` on Ctrl-C.
@@ -261,6 +264,7 @@ class Controller {
   std::unique_ptr<runtime::Driver> driver_;
   const Clock* clock_;
   EventLog events_;
+  ControllerMetrics counters_;
   boost::asio::steady_timer timer_;
   bool running_ = false;
 

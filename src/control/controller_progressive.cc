@@ -18,6 +18,11 @@ namespace {
 
 std::string RolloutKey(const std::string& service) { return "rollout/" + service; }
 
+// The strategy as /metrics and `cairn rollout status` name it.
+const char* StrategyLabel(const spec::ServiceSpec& target) {
+  return target.strategy == spec::StrategyKind::kCanary ? "canary" : "blue_green";
+}
+
 }  // namespace
 
 bool Controller::ReconcileProgressive(const std::string& name, const spec::ServiceSpec& target,
@@ -65,6 +70,7 @@ bool Controller::ReconcileProgressive(const std::string& name, const spec::Servi
                     (resumed ? " at step " + std::to_string(fresh->rollout.state().step + 1) +
                                    ", weight " + weight
                              : ""));
+    ++counters_.rollouts_started[{name, StrategyLabel(target)}];
     it = progressive_.insert_or_assign(name, std::move(fresh)).first;
   }
   Progressive& p = *it->second;
@@ -114,6 +120,9 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
   p.wanted_new = decision.targets.new_replicas;
   SendQueries(name, p);
   for (const rollout::RolloutEvent& e : decision.events) events_.Add(e.type, name, "", e.message);
+  for (rollout::Verdict v : p.rollout.TakeVerdicts()) {
+    ++counters_.verdicts[{name, rollout::VerdictName(v)}];
+  }
   // Persisted at every transition: a restarted server resumes at the same step and weight.
   std::string record = p.rollout.Record().dump();
   if (record != p.saved) {
@@ -163,6 +172,7 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
     // The stable instances were just stopped (drained first); the rolling bookkeeping takes
     // over from here with the new revision as the target and reports completion.
     SetMeta("stable/" + name, std::to_string(new_revision));
+    ++counters_.rollouts_finished[{name, StrategyLabel(p.target), "completed"}];
     EndProgressive(name);
   } else if (phase == rollout::RolloutPhase::kAborted) {
     // Every canary instance is already out of the route table and stopping (new_replicas 0):
@@ -173,6 +183,8 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
     SetMeta("failed_reason/" + name, "rollout aborted: " + reason);
     r.state = RolloutState::kFailed;
     r.reason = "rollout aborted: " + reason;
+    ++counters_.rollouts_finished[{name, StrategyLabel(p.target),
+                                   p.aborted_by_person ? "aborted" : "failed"}];
     events_.Add("rollout.failed", name, "",
                 "rollout of " + name + " to revision " + std::to_string(new_revision) +
                     " aborted: " + reason + "; back on revision " +
@@ -270,6 +282,7 @@ Result<ProgressiveInfo> Controller::RolloutCommand(const std::string& service,
   }
   ProgressiveInfo info = ProgressiveOf(service);
   Audit(actor, action, service, "ok");
+  p.aborted_by_person = command == rollout::RolloutCommand::kAbort;
   ApplyProgressive(service, d, clock_->Now());
   PublishRoutes();  // an abort or a switch reaches the router now, not at the next tick
   return info;

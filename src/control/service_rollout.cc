@@ -163,6 +163,7 @@ void ServiceRollout::Record(const AnalysisConfig* step_config,
                        std::string(name) + ": " + j.Summary() + " (" + std::to_string(run->passed) +
                            " passed, " + std::to_string(run->failed) + " failed, " +
                            std::to_string(run->inconclusive) + " inconclusive)"});
+    verdicts_.push_back(j.verdict);
     last_judgement_ = std::move(j);
   };
   if (step_config) {
