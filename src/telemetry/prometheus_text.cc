@@ -86,8 +86,11 @@ std::string FormatValue(double value) {
   if (value == std::trunc(value) && std::fabs(value) <= 9007199254740992.0) {
     return std::to_string(static_cast<int64_t>(value));
   }
+  // The shortest digits that read back exactly, written as %g would (fixed from 1e-4 up, an
+  // exponent below): what Go's strconv, and so Prometheus's own clients, write, so the same
+  // bound reads the same in every exporter ("0.0001", never "1e-04").
   char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::general);
   (void)ec;  // 64 bytes hold any double's shortest form
   return std::string(buf, end);
 }

@@ -19,8 +19,9 @@ std::string EscapeLabelValue(std::string_view value);
 // A HELP text: backslash and line feed escaped (a double quote stays as it is).
 std::string EscapeHelp(std::string_view help);
 // A sample value or an `le` bound: whole numbers without a fraction or exponent (exact up to
-// 2^53), others in the shortest form that reads back to the same double, and "+Inf", "-Inf",
-// "NaN" as the format spells them.
+// 2^53), others with the fewest digits that read back to the same double, in %g's layout (as
+// Go's strconv writes them: "0.0001", "1e-05"), and "+Inf", "-Inf", "NaN" as the format spells
+// them.
 std::string FormatValue(double value);
 
 // Every family: "# HELP", "# TYPE", then its samples; a histogram as cumulative

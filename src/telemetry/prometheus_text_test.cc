@@ -33,6 +33,10 @@ TEST(PrometheusTextTest, FormatsWholeNumbersExactlyAndOthersShortest) {
   EXPECT_EQ(FormatValue(9007199254740992.0), "9007199254740992");
   EXPECT_EQ(FormatValue(0.25), "0.25");
   EXPECT_EQ(FormatValue(0.000199), "0.000199");
+  EXPECT_EQ(FormatValue(0.0001), "0.0001");  // as Go writes it, not "1e-04"
+  EXPECT_EQ(FormatValue(0.0005), "0.0005");
+  EXPECT_EQ(FormatValue(0.00001), "1e-05");
+  EXPECT_EQ(FormatValue(1.0 / 3), "0.3333333333333333");
   EXPECT_EQ(FormatValue(1e300), "1e+300");
   EXPECT_EQ(FormatValue(1.0 / 0.0), "+Inf");
   EXPECT_EQ(FormatValue(-1.0 / 0.0), "-Inf");
