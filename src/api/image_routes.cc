@@ -82,7 +82,7 @@ std::vector<std::string> Strings(const json& body, const char* key) {
 
 // The store call for one request: runs on the pool, touches nothing but the store.
 std::function<Reply()> Work(image::ImageStore& store, const Request& req, const json& body,
-                            std::vector<std::string> roots) {
+                            std::vector<std::string> roots, StoreGcCounters* gc_counters) {
   if (req.method == "GET" && req.path == "/v1/images") {
     return [&store] {
       auto list = store.List();
@@ -194,8 +194,9 @@ std::function<Reply()> Work(image::ImageStore& store, const Request& req, const 
     };
   }
   if (op == "gc") {
-    return [&store, roots = std::move(roots)] {
+    return [&store, roots = std::move(roots), gc_counters] {
       auto report = store.Gc(roots);
+      if (gc_counters) gc_counters->Record(report);
       if (!report.ok()) return ErrorReply(report.error());
       return JsonReply(GcJson(*report));
     };
@@ -214,7 +215,8 @@ bool IsImagePath(const std::string& path) {
 }
 
 asio::awaitable<Reply> ImageRoute(image::ImageStore& store, asio::thread_pool& pool,
-                                  control::Controller& controller, Request request) {
+                                  control::Controller& controller, Request request,
+                                  StoreGcCounters* gc_counters) {
   json body = json::object();
   if (request.method == "POST") {
     body = json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
@@ -234,7 +236,7 @@ asio::awaitable<Reply> ImageRoute(image::ImageStore& store, asio::thread_pool& p
   std::function<Reply()> work;
   std::string malformed;
   try {
-    work = Work(store, request, body, std::move(roots));
+    work = Work(store, request, body, std::move(roots), gc_counters);
   } catch (const nlohmann::json::exception& e) {
     malformed = std::string("malformed request: ") + e.what();
   }

@@ -14,6 +14,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <string>
 
+#include "api/metrics_store.h"
 #include "api/routes.h"
 #include "control/controller.h"
 #include "image/store.h"
@@ -22,7 +23,9 @@ namespace cairn::api {
 
 bool IsImagePath(const std::string& path);
 
+// `gc_counters` (may be null) counts the gcs for /metrics.
 boost::asio::awaitable<Reply> ImageRoute(image::ImageStore& store, boost::asio::thread_pool& pool,
-                                         control::Controller& controller, Request request);
+                                         control::Controller& controller, Request request,
+                                         StoreGcCounters* gc_counters = nullptr);
 
 }  // namespace cairn::api

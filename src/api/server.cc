@@ -16,6 +16,7 @@
 #include "api/image_prepare.h"
 #include "api/image_routes.h"
 #include "api/log_stream.h"
+#include "api/metrics_route.h"
 #include "api/reply.h"
 #include "api/routes.h"
 #include "api/verify_route.h"
@@ -90,6 +91,7 @@ struct Services {
   asio::thread_pool& pool;
   control::DriftCheck* drift;
   control::ImageProvider* provider;
+  StoreGcCounters* gc;
 };
 
 awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<bool> open) {
@@ -121,8 +123,14 @@ awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<b
       Reply reply;
       // Plain statements around co_await: GCC 12 mishandles a co_await inside ?: (its
       // temporaries are destroyed too early).
-      if (IsImagePath(req.path) && services.images) {
-        Reply answer = co_await ImageRoute(*services.images, services.pool, controller, req);
+      if (req.method == "GET" && req.path == "/metrics") {
+        Reply answer = co_await MetricsRoute(
+            MetricsSources{controller, services.router, services.images, services.gc},
+            services.pool);
+        reply = std::move(answer);
+      } else if (IsImagePath(req.path) && services.images) {
+        Reply answer =
+            co_await ImageRoute(*services.images, services.pool, controller, req, services.gc);
         reply = std::move(answer);
       } else if (req.method == "POST" && req.path == "/v1/verify") {
         Reply answer = co_await VerifyRoute(services.drift);
@@ -212,7 +220,8 @@ Status ApiServer::Listen(const Endpoint& endpoint) {
   bound_port_ = acceptor_->local_endpoint().port();
   asio::co_spawn(
       io_,
-      AcceptLoop(*acceptor_, Services{controller_, router_, images_, *pool_, drift_, provider_},
+      AcceptLoop(*acceptor_,
+                 Services{controller_, router_, images_, *pool_, drift_, provider_, &gc_counters_},
                  open_),
       asio::detached);
   return OkStatus();

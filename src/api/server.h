@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "api/metrics_store.h"
 #include "control/controller.h"
 #include "control/drift_check.h"
 #include "core/result.h"
@@ -34,6 +35,9 @@ class ApiServer {
   // Stops accepting; open connections end after their current request.
   void Close();
   int bound_port() const { return bound_port_; }
+  // GET /metrics serves the Prometheus text format (metrics_route.h, docs/metrics.md): the
+  // router's, controller's and image store's figures, whichever this server was given.
+  //
   // Serves GET /v1/traffic from `router` (not owned; must outlive the server). Call before
   // Listen.
   void SetRouter(const router::Router* router) { router_ = router; }
@@ -56,6 +60,7 @@ class ApiServer {
   image::ImageStore* images_ = nullptr;
   control::DriftCheck* drift_ = nullptr;
   control::ImageProvider* provider_ = nullptr;
+  StoreGcCounters gc_counters_;  // the image gcs this server ran, for /metrics
   // Two threads: a build or import (hashing, compressing) may take a while; a second keeps
   // `image ls` answering meanwhile.
   std::unique_ptr<boost::asio::thread_pool> pool_ = std::make_unique<boost::asio::thread_pool>(2);

@@ -321,6 +321,7 @@ Result<ApplyResult> Controller::AppendSpec(const spec::EnvironmentSpec& proposed
     return appended.error();
   }
   head_ = *appended;
+  ++counters_.revisions[action];
   specs_.emplace(head_->number, proposed);
   result.revision = *appended;
   Audit(author, action, "revision " + std::to_string(head_->number), "ok");

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "control/controller_metrics.h"
 #include "control/image_provider.h"
 #include "control/rolling_decision.h"
 #include "control/rollout_from_spec.h"
@@ -194,6 +195,8 @@ class Controller {
   const telemetry::EventLog& events() const { return events_; }
   // For the API's event stream and the alert manager: subscribe to new events.
   telemetry::EventLog& mutable_events() { return events_; }
+  // What the controller counted for GET /metrics (controller_metrics.h).
+  const ControllerMetrics& counters() const { return counters_; }
 
   // Stops every instance (SIGTERM, then SIGKILL after its stop_timeout) and calls `done`
   // once none is left. Used by `cairn up` on Ctrl-C.
@@ -273,6 +276,7 @@ class Controller {
   bool journal_failing_ = false;  // reported once per failure streak
   // Writes the events added since the last call to the journal.
   void FlushEvents();
+  ControllerMetrics counters_;
   boost::asio::steady_timer timer_;
   bool running_ = false;
 

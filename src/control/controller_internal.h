@@ -77,6 +77,8 @@ struct Controller::Progressive {
   // have been healthy (zero while enough are).
   int wanted_new = 0;
   SteadyTime short_since{};
+  // A person's `cairn rollout abort` (not cairn's own rollback): for /metrics' outcome.
+  bool aborted_by_person = false;
 };
 
 }  // namespace cairn::control

@@ -47,6 +47,7 @@ void Controller::Tick() {
   RotateLogs(now);
   FlushEvents();
   FinishStopAll();
+  counters_.ObserveTick(clock_->Now() - now);
 }
 
 void Controller::ObserveProcesses(SteadyTime now) {
@@ -60,6 +61,9 @@ void Controller::ObserveProcesses(SteadyTime now) {
       if (live->phase == InstancePhase::kStarting &&
           live->service.health.kind == spec::HealthKind::kNone) {
         live->phase = InstancePhase::kHealthy;
+        if (!live->adopted) {
+          counters_.ObserveStartLatency(live->record.service, now - live->started_steady);
+        }
       }
       if (live->phase == InstancePhase::kStopping && !live->draining && !live->kill_sent &&
           now >= live->stop_deadline) {
@@ -82,7 +86,10 @@ void Controller::ObserveProcesses(SteadyTime now) {
                           : "disappeared";
     live->phase = InstancePhase::kCrashed;
     live->probe_in_flight = false;
+    bool was_looping = live->restarts.crash_looping();
     live->restart_at = live->restarts.OnExit(live->started_steady, now);
+    if (!was_looping && live->restarts.crash_looping())
+      ++counters_.crash_loops[live->record.service];
     auto delay = std::chrono::duration_cast<Duration>(live->restart_at - now);
     std::string loop = live->restarts.crash_looping() ? " (crash loop)" : "";
     events_.Add("instance.crashed", live->record.service, id,
@@ -106,6 +113,7 @@ void Controller::RestartCrashed(SteadyTime now) {
                   "could not restart " + id + ": " + ok.error().ToString());
       continue;
     }
+    ++counters_.instance_restarts[live->record.service];
     events_.Add("instance.restarted", live->record.service, id,
                 "restarted instance " + id + " (pid " + std::to_string(live->handle.pid) +
                     ", restart " + std::to_string(live->restarts.restarts()) + ")");
@@ -152,6 +160,9 @@ void Controller::OnProbeResult(const std::string& id, bool ok, const std::string
   live.phase = after == runtime::Health::kHealthy     ? InstancePhase::kHealthy
                : after == runtime::Health::kUnhealthy ? InstancePhase::kUnhealthy
                                                       : InstancePhase::kStarting;
+  if (before == runtime::Health::kStarting && after == runtime::Health::kHealthy && !live.adopted) {
+    counters_.ObserveStartLatency(live.record.service, clock_->Now() - live.started_steady);
+  }
   if (before != after) {
     events_.Add(std::string("instance.") + runtime::HealthName(after), live.record.service, id,
                 "instance " + id + " is " + runtime::HealthName(after) + " (" + detail + ")",
@@ -341,6 +352,7 @@ void Controller::Reconcile(SteadyTime now) {
     SetMeta(MetaKey("failed", name), std::to_string(head_->number));
     SetMeta(MetaKey("failed_reason", name), rollout.reason);
     if (rollout.machine) {
+      ++counters_.rollouts_finished[{name, "rolling", "failed"}];
       rollout.machine.reset();
       ClearMeta(MetaKey("rollout", name));
     }
@@ -371,6 +383,7 @@ Result<std::string> Controller::StartInstance(const std::string& service, int64_
   auto live = std::make_unique<Live>(rec, svc, clock_->Now(), options_.restart);
   if (auto ok = LaunchProcess(*live); !ok.ok()) return ok.error();
   std::string id = rec.id;
+  ++counters_.instance_starts[service];
   events_.Add("instance.started", service, id,
               "started instance " + id + " of revision " + std::to_string(revision) + " (pid " +
                   std::to_string(live->handle.pid) + ", port " + std::to_string(live->record.port) +

@@ -18,6 +18,11 @@ namespace {
 
 std::string RolloutKey(const std::string& service) { return "rollout/" + service; }
 
+// The strategy as /metrics and `cairn rollout status` name it.
+const char* StrategyLabel(const spec::ServiceSpec& target) {
+  return target.strategy == spec::StrategyKind::kCanary ? "canary" : "blue_green";
+}
+
 }  // namespace
 
 bool Controller::ReconcileProgressive(const std::string& name, const spec::ServiceSpec& target,
@@ -65,6 +70,7 @@ bool Controller::ReconcileProgressive(const std::string& name, const spec::Servi
                     (resumed ? " at step " + std::to_string(fresh->rollout.state().step + 1) +
                                    ", weight " + weight
                              : ""));
+    ++counters_.rollouts_started[{name, StrategyLabel(target)}];
     it = progressive_.insert_or_assign(name, std::move(fresh)).first;
   }
   Progressive& p = *it->second;
@@ -132,6 +138,9 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
       events_.Add(e.type, name, "", e.message, std::move(data));
     }
   }
+  for (rollout::Verdict v : p.rollout.TakeVerdicts()) {
+    ++counters_.verdicts[{name, rollout::VerdictName(v)}];
+  }
   // Persisted at every transition: a restarted server resumes at the same step and weight.
   std::string record = p.rollout.Record().dump();
   if (record != p.saved) {
@@ -181,6 +190,7 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
     // The stable instances were just stopped (drained first); the rolling bookkeeping takes
     // over from here with the new revision as the target and reports completion.
     SetMeta("stable/" + name, std::to_string(new_revision));
+    ++counters_.rollouts_finished[{name, StrategyLabel(p.target), "completed"}];
     EndProgressive(name);
   } else if (phase == rollout::RolloutPhase::kAborted) {
     // Every canary instance is already out of the route table and stopping (new_replicas 0):
@@ -195,6 +205,8 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
     std::string cause = reason.find("the progress deadline") != std::string::npos ? "deadline"
                         : reason.find("analysis failed") != std::string::npos     ? "analysis"
                                                                                   : "aborted";
+    ++counters_.rollouts_finished[{name, StrategyLabel(p.target),
+                                   p.aborted_by_person ? "aborted" : "failed"}];
     events_.Add("rollout.failed", name, "",
                 "rollout of " + name + " to revision " + std::to_string(new_revision) +
                     " aborted: " + reason + "; back on revision " +
@@ -296,6 +308,7 @@ Result<ProgressiveInfo> Controller::RolloutCommand(const std::string& service,
   }
   ProgressiveInfo info = ProgressiveOf(service);
   Audit(actor, action, service, "ok");
+  p.aborted_by_person = command == rollout::RolloutCommand::kAbort;
   ApplyProgressive(service, d, clock_->Now());
   PublishRoutes();  // an abort or a switch reaches the router now, not at the next tick
   return info;

@@ -83,6 +83,10 @@ TEST(ControllerProgressiveTest, ACanaryHoldsAtItsManualPauseAndCompletesOnPromot
   EXPECT_EQ(routes.Weight("revision 2"), 10000u);
   for (const auto& inst : web.instances) EXPECT_EQ(inst.revision, 2) << inst.id;
   EXPECT_EQ(web.instances.size(), 2u);
+  const ControllerMetrics& m = h.controller().counters();
+  EXPECT_EQ(m.rollouts_started.at({"web", "canary"}), 1u);
+  EXPECT_EQ(m.rollouts_finished.at({"web", "canary", "completed"}), 1u);
+  EXPECT_EQ(m.rollouts_finished.size(), 1u);
   EXPECT_FALSE(h.controller().RolloutCommand("web", rollout::RolloutCommand::kPromote, "ann").ok());
 }
 
@@ -101,6 +105,10 @@ TEST(ControllerProgressiveTest, AnAbortPutsEveryoneOnStableInTheSameCall) {
   EXPECT_NE(web.rollout_reason.find("aborted by bob"), std::string::npos) << web.rollout_reason;
   EXPECT_EQ(web.revision, 1);  // the running version is the previous one
   for (const auto& inst : web.instances) EXPECT_EQ(inst.revision, 1) << inst.id;
+  // A person's abort, not cairn's own rollback.
+  const ControllerMetrics& m = h.controller().counters();
+  EXPECT_EQ(m.rollouts_finished.at({"web", "canary", "aborted"}), 1u);
+  EXPECT_EQ(m.rollouts_finished.count({"web", "canary", "failed"}), 0u);
   auto head = h.controller().store().Head();
   ASSERT_TRUE(head.ok() && head->has_value());
   EXPECT_EQ((*head)->number, 2);  // the revision stays in history
@@ -169,6 +177,10 @@ TEST(ControllerProgressiveTest, ACanaryWhoseInstancesNeverBecomeHealthyIsAborted
       << web.rollout_reason;
   EXPECT_EQ(web.revision, 1);
   for (const auto& inst : web.instances) EXPECT_EQ(inst.revision, 1) << inst.id;
+  // cairn rolled it back on its own: failed, not aborted.
+  const ControllerMetrics& m = h.controller().counters();
+  EXPECT_EQ(m.rollouts_finished.at({"web", "canary", "failed"}), 1u);
+  EXPECT_EQ(m.rollouts_finished.count({"web", "canary", "aborted"}), 0u);
 }
 
 TEST(ControllerProgressiveTest, CommandsWithoutARolloutAreNotFound) {

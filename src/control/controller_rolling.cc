@@ -40,6 +40,7 @@ void Controller::StartRolling(const std::string& name, Rollout& r, int64_t stabl
     }
   }
   if (r.machine->user_paused) r.paused_since = clock_->Now();
+  ++counters_.rollouts_started[{name, "rolling"}];
   SaveRolling(name, r);
 }
 
@@ -76,6 +77,7 @@ void Controller::FinishRolling(const std::string& name, Rollout& r) {
   in.rolling_done = true;
   rollout::Advance(RollingPlan(r.replicas), &*r.machine, in);
   if (r.machine->phase == rollout::RolloutPhase::kCompleted) {
+    ++counters_.rollouts_finished[{name, "rolling", "completed"}];
     r.machine.reset();
     r.saved.clear();
     ClearMeta(RolloutKey(name));
@@ -113,6 +115,7 @@ std::optional<Result<ProgressiveInfo>> Controller::RollingCommand(const std::str
     SetMeta("failed_reason/" + service, reason);
     r.state = RolloutState::kFailed;
     r.reason = reason;
+    ++counters_.rollouts_finished[{service, "rolling", "aborted"}];
     events_.Add("rollout.failed", service, "",
                 "rolling replace of " + service + " to revision " + std::to_string(r.revision) +
                     " aborted: " + r.machine->abort_reason + "; returning to revision " +

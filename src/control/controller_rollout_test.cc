@@ -222,6 +222,10 @@ TEST(ControllerRolloutTest, FailingRolloutFallsBackAtProgressDeadline) {
   EXPECT_EQ(**stable, "1");
   EXPECT_EQ(CountEvents(h.controller(), "rollout.failed"), 1);
   EXPECT_EQ(CountEvents(h.controller(), "rollout.reverted"), 1);
+  const ControllerMetrics& m = h.controller().counters();
+  EXPECT_EQ(m.rollouts_started.at({"web", "rolling"}), 1u);
+  EXPECT_EQ(m.rollouts_finished.at({"web", "rolling", "failed"}), 1u);
+  EXPECT_EQ(m.rollouts_finished.size(), 1u);
   auto reason = h.controller().store().GetMeta("failed_reason/web");
   ASSERT_TRUE(reason.ok() && reason->has_value());
   EXPECT_EQ(**reason, web.rollout_reason) << "kept for a restarted server to show";

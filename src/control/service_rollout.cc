@@ -167,6 +167,7 @@ void ServiceRollout::Record(const AnalysisConfig* step_config,
                            " passed, " + std::to_string(run->failed) + " failed, " +
                            std::to_string(run->inconclusive) + " inconclusive)",
                        std::move(data)});
+    verdicts_.push_back(j.verdict);
     last_judgement_ = std::move(j);
   };
   if (step_config) {

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "control/interval_meter.h"
@@ -89,6 +90,8 @@ class ServiceRollout {
   const rollout::AnalysisRunState& background_run() const { return background_run_; }
   // The last judgement of either analysis (for status views), if any.
   const std::optional<rollout::Judgement>& last_judgement() const { return last_judgement_; }
+  // The verdicts judged since the last call, oldest first (the controller counts them).
+  std::vector<rollout::Verdict> TakeVerdicts() { return std::exchange(verdicts_, {}); }
 
   // The record persisted at every transition: revision, machine state, analysis counts.
   nlohmann::json Record() const;
@@ -141,6 +144,7 @@ class ServiceRollout {
   int64_t next_judgement_ms_ = 0;  // end of the interval being measured; 0: none started
   IntervalMeter meter_;
   std::optional<rollout::Judgement> last_judgement_;
+  std::vector<rollout::Verdict> verdicts_;  // see TakeVerdicts
   std::optional<AwaitedVerdict> awaited_;
   std::vector<PendingQuery> queries_;  // not yet taken by the controller
   uint64_t last_batch_ = 0;

@@ -75,6 +75,9 @@ TEST(ServiceRolloutTest, ACanaryFailingFivePercentIsRolledBackByItsJudgedStep) {
   }
   ASSERT_TRUE(aborted);
   EXPECT_TRUE(Has(d, "rollout.verdict"));
+  std::vector<rollout::Verdict> verdicts = run.rollout.TakeVerdicts();
+  ASSERT_FALSE(verdicts.empty());
+  EXPECT_EQ(verdicts.back(), rollout::Verdict::kFail);
   EXPECT_TRUE(Has(d, "rollout.aborted"));
   EXPECT_EQ(d.targets.new_weight_bp, 0u);
   EXPECT_EQ(d.targets.new_replicas, 0);
@@ -87,6 +90,10 @@ TEST(ServiceRolloutTest, AGoodCanaryPassesItsJudgedStepAndIsPromoted) {
   run.rollout.Tick(run.stats, 1, run.now);
   for (int i = 0; i < 6 && run.rollout.state().step < 2; ++i) run.Second(0);
   EXPECT_EQ(run.rollout.step_run().passed, 2);
+  // Each judged interval is handed to the controller once, for /metrics.
+  EXPECT_EQ(run.rollout.TakeVerdicts(),
+            (std::vector<rollout::Verdict>{rollout::Verdict::kPass, rollout::Verdict::kPass}));
+  EXPECT_TRUE(run.rollout.TakeVerdicts().empty());
   ASSERT_EQ(run.rollout.state().step, 2u);  // the full promotion
   rollout::RolloutDecision d = run.rollout.Tick(run.stats, 4, run.now + 1);
   EXPECT_EQ(run.rollout.state().phase, rollout::RolloutPhase::kCompleted);
@@ -220,6 +227,8 @@ TEST(ServiceRolloutTest, AnUnansweredQueryIsInconclusiveOnceItsTimeIsUp) {
   rollout::RolloutDecision d = run.rollout.Tick(run.stats, 1, run.now);
   ASSERT_TRUE(Has(d, "rollout.verdict"));
   EXPECT_EQ(run.rollout.step_run().inconclusive, 1);
+  EXPECT_EQ(run.rollout.TakeVerdicts(),
+            (std::vector<rollout::Verdict>{rollout::Verdict::kInconclusive}));
   // A late answer for that interval changes nothing.
   run.rollout.SupplyReading(queries[0].batch, false, {"db_errors", 0.9, ""});
   EXPECT_EQ(run.rollout.step_run().failed, 0);

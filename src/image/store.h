@@ -123,6 +123,12 @@ struct VerifyReport {
   bool ok() const { return problems.empty(); }
 };
 
+// What the store holds on disk now.
+struct StoreUsage {
+  uint64_t blobs = 0;  // files under blobs/sha256
+  uint64_t bytes = 0;  // their sizes summed
+};
+
 struct GcReport {
   std::vector<BlobInfo> removed;
   uint64_t bytes_freed = 0;
@@ -191,6 +197,9 @@ class ImageStore {
   // period. Holds the lock exclusively throughout. Refuses (nothing removed) when a tagged or
   // rooted manifest cannot be read, since what it references would be unknown.
   Result<GcReport> Gc(const std::vector<std::string>& roots);
+  // Counts the blobs and their bytes: one directory read and a stat per blob, no lock (a commit
+  // or gc running meanwhile is seen before or after). For /metrics.
+  Result<StoreUsage> Usage() const;
 
   const std::string& root() const { return options_.root; }
   const StoreOptions& options() const { return options_; }

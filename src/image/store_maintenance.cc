@@ -167,4 +167,13 @@ Result<GcReport> ImageStore::Gc(const std::vector<std::string>& roots) {
   return report;
 }
 
+Result<StoreUsage> ImageStore::Usage() const {
+  auto blobs = blobs_.List();
+  if (!blobs.ok()) return blobs.error();
+  StoreUsage usage;
+  usage.blobs = blobs->size();
+  for (const BlobInfo& b : *blobs) usage.bytes += b.size;
+  return usage;
+}
+
 }  // namespace cairn::image

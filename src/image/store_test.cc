@@ -225,6 +225,21 @@ TEST_F(StoreTest, GcKeepsTaggedAndRootedImagesAndRemovesTheRest) {
   EXPECT_EQ(testing::CountFiles(tmp_ / "store/blobs/sha256"), 0u);
 }
 
+TEST_F(StoreTest, UsageCountsEveryBlobAndItsBytes) {
+  auto empty = store_->Usage();
+  ASSERT_TRUE(empty.ok()) << empty.error().ToString();
+  EXPECT_EQ(empty->blobs, 0u);
+  EXPECT_EQ(empty->bytes, 0u);
+  auto a = store_->PutBlob("twelve bytes");
+  auto b = store_->PutBlob("seven b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(store_->PutBlob("seven b").ok());  // the same content is one blob
+  auto usage = store_->Usage();
+  ASSERT_TRUE(usage.ok());
+  EXPECT_EQ(usage->blobs, 2u);
+  EXPECT_EQ(usage->bytes, 12u + 7u);
+}
+
 TEST_F(StoreTest, GcRefusesWhenATaggedManifestIsCorrupt) {
   std::string v1 = BuildImage("one", "web:1");
   BuildImage("garbage");

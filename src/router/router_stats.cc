@@ -1,5 +1,6 @@
 #include "router/router_stats.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace cairn::router {
@@ -17,11 +18,13 @@ void LatencyHistogram::Record(std::chrono::microseconds latency) {
   if (i > kBuckets - 1) i = kBuckets - 1;
   ++buckets_[i];
   ++count_;
+  sum_us_ += static_cast<uint64_t>(std::max<int64_t>(latency.count(), 0));
 }
 
 void LatencyHistogram::Merge(const LatencyHistogram& other) {
   for (int i = 0; i < kBuckets; ++i) buckets_[i] += other.buckets_[i];
   count_ += other.count_;
+  sum_us_ += other.sum_us_;
 }
 
 std::chrono::microseconds LatencyHistogram::Quantile(double q) const {

@@ -26,6 +26,8 @@ class LatencyHistogram {
   void Record(std::chrono::microseconds latency);
   void Merge(const LatencyHistogram& other);
   uint64_t Count() const { return count_; }
+  // The sum of every recorded latency, for a Prometheus histogram's _sum (a mean, a rate).
+  uint64_t SumMicros() const { return sum_us_; }
   // The latency below which a share `q` (0..1) of the requests fall, interpolated within the
   // bucket; zero when empty.
   std::chrono::microseconds Quantile(double q) const;
@@ -36,6 +38,7 @@ class LatencyHistogram {
  private:
   std::array<uint64_t, kBuckets> buckets_{};
   uint64_t count_ = 0;
+  uint64_t sum_us_ = 0;
 };
 
 // Status classes; kError is an answer the router generated itself (502/503/504 on connect

@@ -400,5 +400,14 @@ TEST(LatencyHistogramTest, QuantilesFollowTheData) {
   EXPECT_EQ(h.Quantile(1.0).count(), 60000000);
 }
 
+TEST(LatencyHistogramTest, SumAddsEveryLatencyAndMerges) {
+  LatencyHistogram a, b;
+  a.Record(std::chrono::microseconds(150));
+  a.Record(std::chrono::microseconds(2500));
+  b.Record(std::chrono::seconds(90));  // beyond the last bucket, still summed
+  a.Merge(b);
+  EXPECT_EQ(a.SumMicros(), 150u + 2500u + 90000000u);
+}
+
 }  // namespace
 }  // namespace cairn::router
