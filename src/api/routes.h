@@ -4,6 +4,8 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "control/controller.h"
 #include "router/router.h"
@@ -21,6 +23,7 @@ struct Reply {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // more response headers
 };
 
 // Splits "/v1/x?a=1&b=two" into path and decoded query.

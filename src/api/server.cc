@@ -19,6 +19,7 @@
 #include "api/metrics_route.h"
 #include "api/reply.h"
 #include "api/routes.h"
+#include "api/ui_routes.h"
 #include "api/verify_route.h"
 
 namespace cairn::api {
@@ -135,6 +136,8 @@ awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<b
       } else if (req.method == "POST" && req.path == "/v1/verify") {
         Reply answer = co_await VerifyRoute(services.drift);
         reply = std::move(answer);
+      } else if (IsUiPath(req.path)) {
+        reply = UiRoute(req, std::string(msg[http::field::if_none_match]));
       } else if (IsImagePath(req.path)) {
         reply = ErrorReply(MakeError(ErrorCode::kUnavailable, "this server has no image store"));
       } else {
@@ -146,6 +149,7 @@ awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<b
       http::response<http::string_body> res{static_cast<http::status>(reply.status), msg.version()};
       res.set(http::field::server, "cairn");
       res.set(http::field::content_type, reply.content_type);
+      for (const auto& [name, value] : reply.headers) res.set(name, value);
       res.keep_alive(msg.keep_alive());
       res.body() = std::move(reply.body);
       res.prepare_payload();
