@@ -291,8 +291,28 @@ function analysisLine(label, a) {
     a.reason ? el('span', { class: 'muted' }, ` ${a.reason}`) : null);
 }
 
+// An event's figures as [name, value] pairs: nested objects (where a rollout stands, a
+// verdict's per-version numbers) are flattened one level into their scalar fields, so a row
+// reads "weight_percent 50 step 2" rather than a JSON dump.
+function figures(data) {
+  if (!data || typeof data !== 'object') return [];
+  const out = [];
+  const seen = new Set();
+  const add = (k, v) => { if (!seen.has(k)) { seen.add(k); out.push([k, v]); } };
+  for (const [k, v] of Object.entries(data)) {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [k2, v2] of Object.entries(v)) {
+        if (v2 === null || typeof v2 !== 'object') add(k2, v2);
+      }
+    } else if (!Array.isArray(v)) {
+      add(k, v);
+    }
+  }
+  return out;
+}
+
 function verdictRow(e) {
-  const data = e.data && typeof e.data === 'object' ? Object.entries(e.data) : [];
+  const data = figures(e.data);
   return el('li', {},
     el('time', { datetime: e.at }, clock(e.at)),
     el('span', { class: typeClass(e.message || '') }, e.message),
@@ -410,8 +430,8 @@ function renderEvents() {
       el('span', { class: `type ${typeClass(e.type)}` }, e.type),
       el('span', { class: 'svc' }, e.service || ''),
       el('span', { class: 'msg' }, e.message,
-         e.data && typeof e.data === 'object' && Object.keys(e.data).length
-           ? el('span', { class: 'figures' }, Object.entries(e.data).map(([k, v]) =>
+         figures(e.data).length
+           ? el('span', { class: 'figures' }, figures(e.data).map(([k, v]) =>
              el('span', { class: 'figure' }, el('span', { class: 'muted' }, `${k} `), value(v))))
            : null)))
     : el('li', { class: 'muted' }, 'No events yet.'));
