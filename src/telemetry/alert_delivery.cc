@@ -29,8 +29,8 @@ Result<WebhookUrl> ParseWebhookUrl(const std::string& url) {
     size_t close = authority.find(']');
     if (close == std::string::npos) return bad("has an unclosed [ in its host");
     out.host = authority.substr(1, close - 1);
-    colon = authority.size() > close + 1 && authority[close + 1] == ':' ? close + 1
-                                                                         : std::string::npos;
+    colon =
+        authority.size() > close + 1 && authority[close + 1] == ':' ? close + 1 : std::string::npos;
   } else {
     out.host = authority.substr(0, colon);
   }

@@ -60,8 +60,8 @@ TEST(ParseWebhookUrlTest, RefusesHttpsWithAReason) {
 }
 
 TEST(ParseWebhookUrlTest, RefusesMalformed) {
-  for (const char* bad : {"ftp://x", "127.0.0.1:9093", "http://", "http://:80/",
-                          "http://h:0/", "http://h:99999/", "http://h:abc/", "http://u:p@h/"}) {
+  for (const char* bad : {"ftp://x", "127.0.0.1:9093", "http://", "http://:80/", "http://h:0/",
+                          "http://h:99999/", "http://h:abc/", "http://u:p@h/"}) {
     EXPECT_FALSE(ParseWebhookUrl(bad).ok()) << bad;
   }
 }

@@ -3,8 +3,8 @@
 namespace cairn::telemetry {
 
 Result<std::unique_ptr<AlertNotifier>> AlertNotifier::Create(
-    boost::asio::io_context& io, EventLog& events, AlertNotifierOptions options,
-    const Clock* clock, std::function<void(const std::string&)> log) {
+    boost::asio::io_context& io, EventLog& events, AlertNotifierOptions options, const Clock* clock,
+    std::function<void(const std::string&)> log) {
   std::unique_ptr<AlertNotifier> notifier(new AlertNotifier(clock, std::move(options)));
   for (const AlertReceiverConfig& receiver : notifier->options_.receivers) {
     auto url = ParseWebhookUrl(receiver.url);

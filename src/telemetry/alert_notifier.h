@@ -40,9 +40,11 @@ struct AlertNotifierOptions {
 class AlertNotifier {
  public:
   // Fails when a receiver's URL is not one cairn can send to (https, no host, bad port).
-  static Result<std::unique_ptr<AlertNotifier>> Create(
-      boost::asio::io_context& io, EventLog& events, AlertNotifierOptions options,
-      const Clock* clock, std::function<void(const std::string&)> log);
+  static Result<std::unique_ptr<AlertNotifier>> Create(boost::asio::io_context& io,
+                                                       EventLog& events,
+                                                       AlertNotifierOptions options,
+                                                       const Clock* clock,
+                                                       std::function<void(const std::string&)> log);
 
   // Sends `alert` to every receiver that wants it (exposed for tests; the listener calls it).
   void Notify(const Alert& alert);

@@ -30,9 +30,9 @@ struct WebhookSender::State {
     SteadyTime queued_at;
   };
   std::deque<Item> queue;
-  bool running = false;  // a delivery coroutine is working through the queue
-  bool stopped = false;  // the sender is gone: the coroutine ends at its next step
-  asio::steady_timer timer;         // the back-off wait
+  bool running = false;                 // a delivery coroutine is working through the queue
+  bool stopped = false;                 // the sender is gone: the coroutine ends at its next step
+  asio::steady_timer timer;             // the back-off wait
   beast::tcp_stream* stream = nullptr;  // the attempt in flight, to cancel at shutdown
   WebhookStats stats;
 
@@ -88,8 +88,8 @@ asio::awaitable<AttemptResult> Attempt(std::shared_ptr<State> state, const std::
   co_await http::async_read_header(stream, buffer, parser,
                                    asio::redirect_error(asio::use_awaitable, ec));
   if (ec == beast::error::timeout) {
-    co_return AttemptResult{0, "no answer within " +
-                                   FormatDuration(state->options.attempt_timeout)};
+    co_return AttemptResult{0,
+                            "no answer within " + FormatDuration(state->options.attempt_timeout)};
   }
   if (ec) co_return AttemptResult{0, "reading the answer: " + ec.message()};
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);

@@ -87,9 +87,8 @@ std::vector<Alert> AlertTracker::Observe(const Event& event) {
       Fire(kAlertRolloutAborted, "warning", event, false, &changed);
     }
   } else if (IsCompletion(type)) {
-    ResolveService(event.service,
-                   {kAlertRolloutAborted, kAlertRolloutStuck, kAlertIntegrityDrift}, event,
-                   &changed);
+    ResolveService(event.service, {kAlertRolloutAborted, kAlertRolloutStuck, kAlertIntegrityDrift},
+                   event, &changed);
   } else if (type == "service.removed") {
     ResolveService(event.service, {}, event, &changed);
   } else if (type == "instance.crashed") {
@@ -98,8 +97,7 @@ std::vector<Alert> AlertTracker::Observe(const Event& event) {
   } else if (type == "instance.drift") {
     std::string fingerprint = Fire(kAlertIntegrityDrift, "critical", event, false, &changed);
     firing_[fingerprint].instances.insert(event.instance);
-  } else if (type == "instance.healthy" || type == "instance.stopped" ||
-             type == "instance.lost") {
+  } else if (type == "instance.healthy" || type == "instance.stopped" || type == "instance.lost") {
     Resolve(AlertFingerprint(Labels(kAlertCrashLoop, event, true)), event, &changed);
     if (type != "instance.healthy") {
       std::string drift = AlertFingerprint(Labels(kAlertIntegrityDrift, event, false));

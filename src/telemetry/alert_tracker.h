@@ -56,7 +56,7 @@ class AlertTracker {
   };
 
   std::map<std::string, std::string> Labels(const char* name, const Event& event,
-                                             bool with_instance) const;
+                                            bool with_instance) const;
   // Fires `name` for `event` unless that alert is already firing; returns the fingerprint.
   std::string Fire(const char* name, const char* severity, const Event& event, bool with_instance,
                    std::vector<Alert>* changed);
