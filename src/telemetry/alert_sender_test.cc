@@ -13,6 +13,8 @@
 #include <boost/beast/http.hpp>
 #include <vector>
 
+#include "telemetry/alert_receiver_for_test.h"
+
 namespace cairn::telemetry {
 namespace {
 
@@ -21,55 +23,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using std::chrono::milliseconds;
-
-// Answers each request with the next status of `statuses` (the last one repeats), recording
-// every body; status 0 means: read the request and never answer.
-class Receiver {
- public:
-  Receiver(asio::io_context& io, std::vector<int> statuses)
-      : acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-        statuses_(std::move(statuses)) {
-    asio::co_spawn(io, Accept(), asio::detached);
-  }
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/hook";
-  }
-  std::vector<std::string> bodies;
-  std::vector<std::string> targets;
-
- private:
-  asio::awaitable<void> Accept() {
-    for (;;) {
-      beast::error_code ec;
-      tcp::socket socket =
-          co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return;
-      asio::co_spawn(acceptor_.get_executor(), Serve(std::move(socket)), asio::detached);
-    }
-  }
-  asio::awaitable<void> Serve(tcp::socket socket) {
-    beast::error_code ec;
-    beast::flat_buffer buffer;
-    http::request<http::string_body> req;
-    co_await http::async_read(socket, buffer, req, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return;
-    bodies.push_back(req.body());
-    targets.push_back(std::string(req.target()));
-    int status = statuses_[std::min(bodies.size(), statuses_.size()) - 1];
-    if (status == 0) {
-      held_.push_back(std::move(socket));  // never answers, never closes
-      co_return;
-    }
-    http::response<http::string_body> res{static_cast<http::status>(status), 11};
-    if (status != 204) res.body() = "{}";
-    res.prepare_payload();
-    co_await http::async_write(socket, res, asio::redirect_error(asio::use_awaitable, ec));
-  }
-
-  tcp::acceptor acceptor_;
-  std::vector<int> statuses_;
-  std::vector<tcp::socket> held_;
-};
 
 WebhookSenderOptions Fast() {
   WebhookSenderOptions o;
