@@ -46,11 +46,20 @@ int Main(int argc, char** argv) {
   server->add_option("--data-dir", server_options.data_dir,
                      "state and logs (default ~/.local/share/cairn)");
   server->add_option("--addr", server_options.addr, "API listen address")->capture_default_str();
+  auto add_alert_flags = [&](CLI::App* cmd) {
+    cmd->add_option("--config", server_options.config_file,
+                    "server configuration file (alert receivers)");
+    cmd->add_option("--alert-webhook", server_options.alert_webhooks,
+                    "send alerts to this http:// URL in Alertmanager format (repeatable)")
+        ->allow_extra_args(false);
+  };
+  add_alert_flags(server);
 
   auto* up = app.add_subcommand("up", "server in the foreground + apply FILE + live progress");
   up->add_option("--data-dir", server_options.data_dir,
                  "state and logs (default ~/.local/share/cairn)");
   up->add_option("--addr", server_options.addr, "API listen address")->capture_default_str();
+  add_alert_flags(up);
   add_apply_flags(up, true);
 
   auto* plan = app.add_subcommand("plan", "show what applying FILE would change");

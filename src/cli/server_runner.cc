@@ -12,6 +12,7 @@
 #include "api/server.h"
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "cli/server_config.h"
 #include "control/controller.h"
 #include "control/drift_check.h"
 #include "control/image_provider.h"
@@ -23,6 +24,7 @@
 #include "runtime/driver_set.h"
 #include "runtime/oci_driver.h"
 #include "state/state_store.h"
+#include "telemetry/alert_notifier.h"
 
 namespace cairn::cli {
 
@@ -34,10 +36,36 @@ std::string DefaultDataDir() {
   return std::string(home && *home ? home : "/tmp") + "/.local/share/cairn";
 }
 
+namespace {
+
+// The alert receivers of the configuration file and of --alert-webhook, checked before the
+// server starts so a bad URL stops it with the file's position.
+Result<telemetry::AlertNotifierOptions> AlertOptions(const ServerOptions& options,
+                                                     const std::string& external_url) {
+  telemetry::AlertNotifierOptions alerts;
+  alerts.external_url = external_url;
+  if (!options.config_file.empty()) {
+    auto config = LoadServerConfig(options.config_file);
+    if (!config.ok()) return config.error();
+    alerts.receivers = std::move(config->alert_receivers);
+  }
+  int n = 0;
+  for (const std::string& url : options.alert_webhooks) {
+    auto receiver = ReceiverFromFlag(url, ++n);
+    if (!receiver.ok()) return receiver.error();
+    alerts.receivers.push_back(std::move(*receiver));
+  }
+  return alerts;
+}
+
+}  // namespace
+
 int RunServer(const ServerOptions& options, const std::function<void()>& on_ready,
               std::atomic<bool>* stop_requested) {
   auto endpoint = api::ParseEndpoint(options.addr);
   if (!endpoint.ok()) return Fail(endpoint.error());
+  auto alerts = AlertOptions(options, "http://" + endpoint->ToString());
+  if (!alerts.ok()) return Fail(alerts.error());
   std::error_code fs_error;
   std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
   std::filesystem::create_directories(data_dir, fs_error);
@@ -88,6 +116,11 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
                                  runtime::NewDriverSet(runtime::NewProcessDriver(), oci),
                                  SystemClock::Get());
   api::ApiServer api(io, controller);
+  // Alerts: no I/O on the controller strand, only queued webhook sends (alert_sender.h).
+  auto notifier = telemetry::AlertNotifier::Create(
+      io, controller.mutable_events(), std::move(*alerts), SystemClock::Get(),
+      [](const std::string& line) { std::fprintf(stderr, "cairn: %s\n", line.c_str()); });
+  if (!notifier.ok()) return Fail(notifier.error());
   api.SetRouter(&router);
   api.SetImages(images->get());
   // Integrity drift of running images: every 10 minutes (a check re-reads every byte of every

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace cairn::cli {
 
@@ -15,6 +16,10 @@ struct ServerOptions {
   bool stop_instances_on_exit = false;
   // Log events to stderr (off for `cairn up`, which prints them as a client).
   bool echo_events = true;
+  // The server configuration file (server_config.h), or none.
+  std::string config_file;
+  // `--alert-webhook URL`s: receivers in Alertmanager format, beside the file's.
+  std::vector<std::string> alert_webhooks;
 };
 
 // The data dir to use when none is given.

@@ -1,0 +1,33 @@
+// The server configuration file (`cairn server --config FILE`, `cairn up --config FILE`):
+// how this server runs, as opposed to the environment file, which says what it runs.
+//
+//   alerts:
+//     receivers:
+//       - name: pager                      # required, unique
+//         url: http://127.0.0.1:9093/hook  # required, http:// only
+//         format: alertmanager             # or json; default alertmanager
+//         send_resolved: true              # default true
+//
+// Every problem is reported, each as "FILE:LINE:COL: field.path: what is wrong".
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "telemetry/alert_notifier.h"
+
+namespace cairn::cli {
+
+struct ServerConfig {
+  std::vector<telemetry::AlertReceiverConfig> alert_receivers;
+};
+
+// `file` names the text in error messages.
+Result<ServerConfig> ParseServerConfig(const std::string& text, const std::string& file);
+Result<ServerConfig> LoadServerConfig(const std::string& path);
+
+// `--alert-webhook URL`: a receiver in Alertmanager format named "webhook-N" (N from 1).
+Result<telemetry::AlertReceiverConfig> ReceiverFromFlag(const std::string& url, int n);
+
+}  // namespace cairn::cli
