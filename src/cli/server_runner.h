@@ -5,6 +5,8 @@
 #include <functional>
 #include <string>
 
+#include "telemetry/log_format.h"
+
 namespace cairn::cli {
 
 struct ServerOptions {
@@ -15,6 +17,8 @@ struct ServerOptions {
   bool stop_instances_on_exit = false;
   // Log events to stderr (off for `cairn up`, which prints them as a client).
   bool echo_events = true;
+  // The format of every line the server writes to stderr, access lines included.
+  telemetry::LogFormat log_format = telemetry::LogFormat::kText;
 };
 
 // The data dir to use when none is given.
