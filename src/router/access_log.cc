@@ -49,8 +49,7 @@ void AppendJsonEscaped(std::string_view s, size_t max, std::string* out) {
 
 // Text: printable ASCII as is except '"' and '\', which like every other byte become \xNN,
 // so a field never breaks the line's quoting. `keep_spaces` for a quoted field ("revision 7").
-void AppendTextEscaped(std::string_view s, size_t max, std::string* out,
-                       bool keep_spaces = false) {
+void AppendTextEscaped(std::string_view s, size_t max, std::string* out, bool keep_spaces = false) {
   if (s.empty()) {
     out->push_back('-');
     return;

@@ -43,7 +43,7 @@ struct AccessLogOptions {
 
 // One finished request. Views point at the connection's own storage; valid during the call.
 struct AccessRecord {
-  WallTime at;  // when the answer ended
+  WallTime at;              // when the answer ended
   std::string_view client;  // client IP address
   std::string_view method;
   std::string_view target;

@@ -116,7 +116,7 @@ TEST(AccessLogBuffer, HoldsLinesUntilFlushThenWritesThemWhole) {
     buffer.Flush();
     EXPECT_TRUE(buffer.empty());
     EXPECT_TRUE(buffer.Append(Sample()));  // a new batch
-  }  // the destructor flushes the third line
+  }                                        // the destructor flushes the third line
   close(fds[1]);
   std::string all = Drain(fds[0]);
   close(fds[0]);

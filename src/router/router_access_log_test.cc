@@ -56,8 +56,7 @@ TEST_F(RouterAccessLogTest, ListenerWithAccessLogWritesOneLinePerRequest) {
   TestBackend a("a");
   Start(Table(a.port(), true), Options(AccessLogFormat::kText));
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(Roundtrip("GET /n" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n").status,
-              200);
+    EXPECT_EQ(Roundtrip("GET /n" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n").status, 200);
   }
   std::vector<std::string> lines = StopAndReadLines();
   ASSERT_EQ(lines.size(), 3u);

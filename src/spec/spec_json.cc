@@ -109,7 +109,8 @@ ServiceSpec ServiceFromJson(const json& json_service, const std::string& name,
   if (const json* ports = in.Find("ports")) {
     if (!ports->is_object()) Fail(in.PathOf("ports"), "expected an object");
     for (const auto& [port_name, json_port] : ports->items()) {
-      ObjectIn port_in(json_port, in.PathOf("ports") + "." + port_name, {"listen", "protocol", "access_log"});
+      ObjectIn port_in(json_port, in.PathOf("ports") + "." + port_name,
+                       {"listen", "protocol", "access_log"});
       PortSpec port;
       port.name = port_name;
       port_in.Int("listen", &port.listen);

@@ -298,7 +298,8 @@ TEST(SpecJsonTest, AccessLogIsWrittenOnlyWhenOnAndKeepsTheTemplateHash) {
   EXPECT_NE(CanonicalJson(on).find("\"access_log\":true"), std::string::npos);
   // A new revision, but the same instances.
   EXPECT_NE(SpecHash(on), SpecHash(off));
-  EXPECT_EQ(ServiceTemplateHash(on.services.at("web")), ServiceTemplateHash(off.services.at("web")));
+  EXPECT_EQ(ServiceTemplateHash(on.services.at("web")),
+            ServiceTemplateHash(off.services.at("web")));
   Result<EnvironmentSpec> back = FromJson(nlohmann::json::parse(CanonicalJson(on)));
   ASSERT_TRUE(back.ok()) << back.error().ToString();
   EXPECT_TRUE(back->services.at("web").ports.at(0).access_log);

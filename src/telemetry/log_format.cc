@@ -76,9 +76,10 @@ std::string FormatLogLine(LogFormat format, WallTime at, LogLevel level, std::st
 
 std::string FormatEventLine(LogFormat format, const Event& e) {
   if (format == LogFormat::kText) return EventLogLine(e);
-  return "{\"ts\":" + Dump(FormatWallTime(e.at)) + ",\"level\":\"info\",\"msg\":" +
-         Dump(e.message) + ",\"event\":" + Dump(e.type) + ",\"service\":" + Dump(e.service) +
-         ",\"instance\":" + Dump(e.instance) + ",\"seq\":" + std::to_string(e.seq) +
+  return "{\"ts\":" + Dump(FormatWallTime(e.at)) +
+         ",\"level\":\"info\",\"msg\":" + Dump(e.message) + ",\"event\":" + Dump(e.type) +
+         ",\"service\":" + Dump(e.service) + ",\"instance\":" + Dump(e.instance) +
+         ",\"seq\":" + std::to_string(e.seq) +
          ",\"data\":" + Dump(e.data.is_object() ? e.data : json::object()) + "}";
 }
 

@@ -31,8 +31,9 @@ TEST(LogFormat, TextLineIsTimeLevelMessageThenFields) {
 TEST(LogFormat, JsonLineStartsWithTsLevelMsgAndKeepsFields) {
   std::string line = FormatLogLine(LogFormat::kJson, At(), LogLevel::kError, "boom",
                                    {{"addr", "127.0.0.1:7400"}, {"n", 3}});
-  EXPECT_EQ(line.rfind("{\"ts\":\"2026-12-03T05:00:00.123Z\",\"level\":\"error\",\"msg\":\"boom\"", 0),
-            0u)
+  EXPECT_EQ(
+      line.rfind("{\"ts\":\"2026-12-03T05:00:00.123Z\",\"level\":\"error\",\"msg\":\"boom\"", 0),
+      0u)
       << line;
   json parsed = json::parse(line);
   EXPECT_EQ(parsed["addr"], "127.0.0.1:7400");
@@ -53,7 +54,7 @@ TEST(LogFormat, JsonEscapesQuotesControlCharactersAndBadUtf8) {
   EXPECT_EQ(line.find('\n'), std::string::npos);
   json parsed = json::parse(line);  // throws (fails the test) when not valid JSON
   std::string back = parsed["msg"];
-  EXPECT_EQ(back.substr(0, 30), msg.substr(0, 30));  // up to the stray byte
+  EXPECT_EQ(back.substr(0, 30), msg.substr(0, 30));         // up to the stray byte
   EXPECT_NE(back.find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD for the stray byte
 }
 
