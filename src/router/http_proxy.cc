@@ -18,6 +18,7 @@
 
 #include "router/http_response.h"
 #include "router/io_util.h"
+#include "router/request_log.h"
 #include "router/tunnel.h"
 #include "router/worker.h"
 
@@ -106,33 +107,6 @@ std::string_view CookieHeader(const std::vector<HttpHeader>& headers) {
   }
   return {};
 }
-
-// What one request's access line says, gathered as the exchange goes. Strings are copied only
-// when the listener logs; they keep their capacity from one request to the next.
-struct RequestLog {
-  bool on = false;
-  int status = 0;
-  uint64_t bytes = 0;
-  int minor_version = 1;
-  SteadyTime end{};  // when the answer was complete; unset: when the exchange ended
-  std::string method, target, service, version, instance;
-
-  void Start(const HttpRequestHead& head, const std::string& service_name) {
-    status = 0;
-    bytes = 0;
-    minor_version = head.minor_version;
-    end = SteadyTime{};
-    method.assign(head.method);
-    target.assign(head.target);
-    service.assign(service_name);
-    version.clear();
-    instance.clear();
-  }
-  void Upstream(const VersionRoute& v, const Backend& b) {
-    version.assign(v.version);
-    instance.assign(b.instance_id);
-  }
-};
 
 class HttpConnection {
  public:
