@@ -42,6 +42,13 @@ int Main(int argc, char** argv) {
   };
 
   ServerOptions server_options;
+  std::string log_format = "text";
+  auto add_log_format = [&log_format](CLI::App* cmd) {
+    cmd->add_option("--log-format", log_format,
+                    "the server's stderr lines: text (for people) or json (one object a line)")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+  };
   auto* server = app.add_subcommand("server", "run the cairn server (API, controller, instances)");
   server->add_option("--data-dir", server_options.data_dir,
                      "state and logs (default ~/.local/share/cairn)");
@@ -54,12 +61,14 @@ int Main(int argc, char** argv) {
         ->allow_extra_args(false);
   };
   add_alert_flags(server);
+  add_log_format(server);
 
   auto* up = app.add_subcommand("up", "server in the foreground + apply FILE + live progress");
   up->add_option("--data-dir", server_options.data_dir,
                  "state and logs (default ~/.local/share/cairn)");
   up->add_option("--addr", server_options.addr, "API listen address")->capture_default_str();
   add_alert_flags(up);
+  add_log_format(up);
   add_apply_flags(up, true);
 
   auto* plan = app.add_subcommand("plan", "show what applying FILE would change");
@@ -212,6 +221,7 @@ int Main(int argc, char** argv) {
   }
   g.json = output == "json";
 
+  server_options.log_format = *telemetry::ParseLogFormat(log_format);  // checked by IsMember
   if (server->parsed()) return RunServer(server_options, nullptr);
   if (up->parsed()) return UpCommand(g, server_options, apply);
   if (plan->parsed()) return PlanCommand(g, apply);

@@ -41,6 +41,10 @@ int Fail(const Error& error) {
     first = false;
     pos = nl + 1;
   }
+  return ExitCodeFor(error);
+}
+
+int ExitCodeFor(const Error& error) {
   switch (error.code) {
     case ErrorCode::kUnavailable:
       return kExitUnreachable;

@@ -17,6 +17,8 @@ std::string Table(const std::vector<std::vector<std::string>>& rows);
 // Prints "error: ..." (each line of a multi-line message on its own line) to stderr and
 // returns the exit code that matches the error's kind.
 int Fail(const Error& error);
+// The exit code that matches the error's kind, without printing anything.
+int ExitCodeFor(const Error& error);
 
 // First `n` characters of a hash, for humans.
 std::string Short(const std::string& hash, size_t n = 12);

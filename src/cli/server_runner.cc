@@ -25,6 +25,7 @@
 #include "runtime/oci_driver.h"
 #include "state/state_store.h"
 #include "telemetry/alert_notifier.h"
+#include "telemetry/log_writer.h"
 
 namespace cairn::cli {
 
@@ -62,6 +63,13 @@ Result<telemetry::AlertNotifierOptions> AlertOptions(const ServerOptions& option
 
 int RunServer(const ServerOptions& options, const std::function<void()>& on_ready,
               std::atomic<bool>* stop_requested) {
+  // Every line this server writes to stderr goes through `logger`, in the chosen format.
+  telemetry::Logger logger(options.log_format);
+  auto Fail = [&](const Error& error) {
+    if (options.log_format == telemetry::LogFormat::kText) return cli::Fail(error);
+    logger.Error(error.ToString());
+    return ExitCodeFor(error);
+  };
   auto endpoint = api::ParseEndpoint(options.addr);
   if (!endpoint.ok()) return Fail(endpoint.error());
   auto alerts = AlertOptions(options, "http://" + endpoint->ToString());
@@ -94,14 +102,16 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   oci.bundles_dir = data_dir + "/bundles";
   Status oci_ok = runtime::OciAvailable(oci);
   if (!oci_ok.ok()) {
-    std::fprintf(stderr,
-                 "cairn: services with `image:` cannot run on this host: %s (services with "
-                 "`command:` run as usual)\n",
-                 oci_ok.error().message.c_str());
+    logger.Warn("services with `image:` cannot run on this host: " + oci_ok.error().message +
+                " (services with `command:` run as usual)");
   }
 
   // The router serves every declared service port; it runs its own worker threads.
-  router::Router router(router::RouterOptions{}, SystemClock::Get());
+  router::RouterOptions router_options;
+  router_options.access_log.format = options.log_format == telemetry::LogFormat::kJson
+                                         ? router::AccessLogFormat::kJson
+                                         : router::AccessLogFormat::kText;
+  router::Router router(router_options, SystemClock::Get());
   control::RouterPublisher publisher(router);
 
   boost::asio::io_context io(1);
@@ -109,6 +119,10 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   copts.data_dir = data_dir;
   copts.routes = &publisher;
   copts.echo_events = options.echo_events;
+  if (options.echo_events) {
+    copts.event_echo = [&logger](const telemetry::Event& e) { logger.LogEvent(e); };
+  }
+  copts.logger = &logger;
   copts.images = image_provider.get();
   if (!oci_ok.ok())
     copts.images_unavailable = "this host cannot run images: " + oci_ok.error().message;
@@ -117,9 +131,11 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
                                  SystemClock::Get());
   api::ApiServer api(io, controller);
   // Alerts: no I/O on the controller strand, only queued webhook sends (alert_sender.h).
-  auto notifier = telemetry::AlertNotifier::Create(
-      io, controller.mutable_events(), std::move(*alerts), SystemClock::Get(),
-      [](const std::string& line) { std::fprintf(stderr, "cairn: %s\n", line.c_str()); });
+  auto notifier =
+      telemetry::AlertNotifier::Create(io, controller.mutable_events(), std::move(*alerts),
+                                       SystemClock::Get(), [&logger](const std::string& line) {
+                                         logger.Warn(line, {{"component", "alerts"}});
+                                       });
   if (!notifier.ok()) return Fail(notifier.error());
   api.SetRouter(&router);
   api.SetImages(images->get());
@@ -131,23 +147,24 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   if (auto ok = api.Listen(*endpoint); !ok.ok()) return Fail(ok.error());
   if (auto ok = controller.Start(); !ok.ok()) return Fail(ok.error());
   drift.Start();
-  std::fprintf(stderr, "cairn server %s listening on %s, data dir %s\n", CAIRN_VERSION,
-               endpoint->ToString().c_str(), data_dir.c_str());
+  logger.Info(std::string("cairn server ") + CAIRN_VERSION + " listening on " +
+                  endpoint->ToString() + ", data dir " + data_dir,
+              {{"version", CAIRN_VERSION}, {"addr", endpoint->ToString()}, {"data_dir", data_dir}});
 
   bool shutting_down = false;
   auto shut_down = [&](const char* why) {
     if (shutting_down) {
-      std::fprintf(stderr, "cairn: second %s; exiting now\n", why);
+      logger.Warn(std::string("second ") + why + "; exiting now");
       io.stop();
       return;
     }
     shutting_down = true;
     api.Close();
     if (options.stop_instances_on_exit) {
-      std::fprintf(stderr, "cairn: %s; stopping every instance\n", why);
+      logger.Info(std::string(why) + "; stopping every instance");
       controller.StopAll([&io] { io.stop(); });
     } else {
-      std::fprintf(stderr, "cairn: %s; leaving instances running for the next server\n", why);
+      logger.Info(std::string(why) + "; leaving instances running for the next server");
       controller.Detach();
       io.stop();
     }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "telemetry/log_format.h"
+
 namespace cairn::cli {
 
 struct ServerOptions {
@@ -20,6 +22,8 @@ struct ServerOptions {
   std::string config_file;
   // `--alert-webhook URL`s: receivers in Alertmanager format, beside the file's.
   std::vector<std::string> alert_webhooks;
+  // The format of every line the server writes to stderr, access lines included.
+  telemetry::LogFormat log_format = telemetry::LogFormat::kText;
 };
 
 // The data dir to use when none is given.

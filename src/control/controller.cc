@@ -64,10 +64,14 @@ void Controller::FlushEvents() {
   } else if (!journal_failing_) {
     // Not an event: it could not be written either. The events stay queued for the next tick.
     journal_failing_ = true;
-    std::fprintf(stderr,
-                 "cairn: could not write events to the state store (kept in memory, "
-                 "retried every tick): %s\n",
-                 written.error().ToString().c_str());
+    std::string warning =
+        "could not write events to the state store (kept in memory, retried every tick): " +
+        written.error().ToString();
+    if (options_.logger) {
+      options_.logger->Warn(warning);
+    } else {
+      std::fprintf(stderr, "cairn: %s\n", warning.c_str());
+    }
   }
 }
 

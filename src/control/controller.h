@@ -30,6 +30,7 @@
 #include "spec/spec.h"
 #include "state/state_store.h"
 #include "telemetry/event_log.h"
+#include "telemetry/log_writer.h"
 
 namespace cairn::control {
 
@@ -63,6 +64,9 @@ struct ControllerOptions {
   // When set (and echo_events), how each event is logged instead of the plain line on stderr
   // (e.g. as a JSON object for `--log-format json`).
   std::function<void(const telemetry::Event&)> event_echo;
+  // Where the controller's own warnings go (in the server's log format); null: a plain line on
+  // stderr. Not owned; must outlive the controller.
+  telemetry::Logger* logger = nullptr;
   // Events kept in the state store's journal (older ones are deleted): about a month of a
   // busy environment, a few tens of MB.
   int64_t events_kept = 100000;

@@ -84,6 +84,7 @@ router::RouteTable BuildRouteTable(const spec::EnvironmentSpec& spec,
       listener.protocol = port.protocol == spec::Protocol::kTcp ? router::ListenerProtocol::kTcp
                                                                 : router::ListenerProtocol::kHttp;
       listener.service = name;
+      listener.access_log = port.access_log;
       table.listeners.push_back(std::move(listener));
     }
     if (svc.ports.empty()) continue;
@@ -131,6 +132,7 @@ router::RouteTable BuildRouteTable(const spec::EnvironmentSpec& spec,
         listener.protocol = port.protocol == spec::Protocol::kTcp ? router::ListenerProtocol::kTcp
                                                                   : router::ListenerProtocol::kHttp;
         listener.service = preview.service;
+        listener.access_log = port.access_log;
         table.listeners.push_back(std::move(listener));
       }
       table.services.push_back(std::move(preview));

@@ -2,9 +2,9 @@
 //
 // A service's identity is its name. Its template is spec::ServiceTemplateHash: its canonical
 // JSON without `replicas` and the strategy. The same template with another count is a scale
-// (instances are added or stopped, none replaced); another strategy is an update (settings
-// only, none replaced); any other difference is a replace, since running instances are never
-// mutated.
+// (instances are added or stopped, none replaced); another strategy or a port's access_log
+// is an update (settings only, none replaced); any other difference is a replace, since
+// running instances are never mutated.
 #include "plan/plan.h"
 
 #include <set>
@@ -37,7 +37,7 @@ ServiceChange CompareService(const spec::ServiceSpec& old_service,
       change.kind = ChangeKind::kScale;
       return change;
     }
-    // Only the strategy (and maybe replicas) changed: no instance is replaced.
+    // Only the strategy or an access_log (and maybe replicas) changed: no instance is replaced.
     change.kind = ChangeKind::kUpdate;
   }
   // Diffing the whole documents lists the changed fields and, when it also changed,

@@ -172,6 +172,18 @@ TEST(ComputePlan, StrategyOnlyChangeIsAnUpdate) {
   EXPECT_EQ(Find(replace_plan, "web").kind, ChangeKind::kReplace);
 }
 
+TEST(ComputePlan, AccessLogOnlyChangeIsAnUpdate) {
+  spec::ServiceSpec web = Service("web", 2);
+  web.ports.push_back(spec::PortSpec{"http", 8080, spec::Protocol::kHttp, false});
+  auto current = Env({web});
+  web.ports[0].access_log = true;
+  Plan plan = ComputePlan(&current, Env({web}));
+  const ServiceChange& change = Find(plan, "web");
+  EXPECT_EQ(change.kind, ChangeKind::kUpdate);
+  ASSERT_EQ(change.fields.size(), 1u);
+  EXPECT_EQ(change.fields[0].path, "ports.http.access_log");
+}
+
 TEST(ChangeKindName, NamesEveryKind) {
   EXPECT_STREQ(ChangeKindName(ChangeKind::kCreate), "create");
   EXPECT_STREQ(ChangeKindName(ChangeKind::kReplace), "replace");

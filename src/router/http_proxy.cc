@@ -18,6 +18,7 @@
 
 #include "router/http_response.h"
 #include "router/io_util.h"
+#include "router/request_log.h"
 #include "router/tunnel.h"
 #include "router/worker.h"
 
@@ -173,6 +174,7 @@ class HttpConnection {
   }
 
   awaitable<void> SendError(int status) {
+    log_.status = status;
     std::string body = std::to_string(status) + " " + ReasonPhrase(status) + "\n";
     std::string text =
         "HTTP/1.1 " + std::to_string(status) + " " + ReasonPhrase(status) +
@@ -180,6 +182,8 @@ class HttpConnection {
         "\r\nConnection: close\r\n\r\n" + body;
     error_code ec;
     co_await WriteAll(client_, asio::buffer(text), timer_, opt_.client_idle_timeout, ec);
+    if (!ec) log_.bytes += text.size();
+    if (log_.on) log_.end = w_.clock()->Now();  // the linger below is not the request's time
     client_.shutdown(tcp::socket::shutdown_send, ec);
     if (!ec) co_await Linger();
   }
@@ -206,15 +210,24 @@ class HttpConnection {
   // One exchange; false when the client connection must close.
   awaitable<bool> Proxy() {
     SteadyTime start = w_.clock()->Now();
+    // Writes the access line at whichever co_return ends the exchange, when the listener has
+    // it on; costs one bool test when off.
+    AccessLine access_line{*this, start};
+    log_.on = false;
     RouteTableSnapshot table = w_.Table();
     request_table_ = table.get();
     const ServiceRoute* service = nullptr;
     if (table) {
       std::string service_name = service_;
       for (const ListenerRoute& l : table->listeners) {
-        if (l.name == listener_) service_name = l.service;
+        if (l.name == listener_) {
+          service_name = l.service;
+          log_.on = l.access_log;
+        }
       }
       service = table->FindService(service_name);
+      // Copied now: a request body read reuses the buffer head_ points into.
+      if (log_.on) log_.Start(head_, service_name);
     }
     const VersionRoute* version = nullptr;
     if (service) {
@@ -242,6 +255,7 @@ class HttpConnection {
     for (int attempt = 1;; ++attempt) {
       BackendStats& stats =
           w_.stats().For(service->service, version->version, backend->instance_id);
+      if (log_.on) log_.Upstream(*version, *backend);
       w_.routing().OnRequestStart(*backend);
       bool may_retry = !has_body && head_.IsIdempotent() && attempt < opt_.max_attempts;
       Attempt result = co_await Exchange(*backend, stats, start, may_retry);
@@ -268,6 +282,30 @@ class HttpConnection {
       co_return false;
     }
   }
+
+  // Writes the access line when it goes out of scope, if the request's listener logs.
+  struct AccessLine {
+    HttpConnection& c;
+    SteadyTime start;
+    ~AccessLine() {
+      if (!c.log_.on) return;
+      c.log_.on = false;
+      AccessRecord r;
+      r.at = c.w_.clock()->WallNow();
+      r.client = c.client_ip_;
+      r.method = c.log_.method;
+      r.target = c.log_.target;
+      r.minor_version = c.log_.minor_version;
+      r.status = c.log_.status;
+      r.bytes = c.log_.bytes;
+      SteadyTime end = c.log_.end != SteadyTime{} ? c.log_.end : c.w_.clock()->Now();
+      r.duration = std::chrono::duration_cast<std::chrono::microseconds>(end - start);
+      r.service = c.log_.service;
+      r.version = c.log_.version;
+      r.instance = c.log_.instance;
+      c.w_.LogAccess(r);
+    }
+  };
 
   struct Attempt {
     RequestOutcome outcome = RequestOutcome::kSuccess;
@@ -463,6 +501,7 @@ class HttpConnection {
     out.append(up_buf_.view());  // the first bytes of the new protocol, if they came along
     up_buf_.begin = up_buf_.end = 0;
     ++stats.requests[static_cast<int>(StatusClass::k1xx)];
+    log_.status = 101;
     stats.latency.Record(
         std::chrono::duration_cast<std::chrono::microseconds>(w_.clock()->Now() - start));
     TunnelOptions options;
@@ -474,6 +513,7 @@ class HttpConnection {
     in_.begin = in_.end = 0;
     stats.bytes_in += result.client_to_upstream;
     stats.bytes_out += result.upstream_to_client;  // the 101 head included
+    log_.bytes += result.upstream_to_client;
     if (result.end == TunnelEnd::kIdleTimeout) w_.stats().CountTimeout(TimeoutKind::kTunnelIdle);
     co_return Attempt{RequestOutcome::kSuccess, false, false, 0};
   }
@@ -483,6 +523,8 @@ class HttpConnection {
                          BackendStats& stats, SteadyTime start) {
     // body_result: 0 clean, 1 upstream broke mid-body, 2 client gone.
     ++stats.requests[static_cast<int>(ClassOf(resp.status))];
+    log_.status = resp.status;
+    if (log_.on) log_.end = w_.clock()->Now();
     stats.latency.Record(
         std::chrono::duration_cast<std::chrono::microseconds>(w_.clock()->Now() - start));
     if (body_result == 1) w_.stats().CountUpstreamMalformed();
@@ -580,6 +622,7 @@ class HttpConnection {
           asio::buffer(kEnd.data(), size_len ? kEnd.size() : 0),
           asio::buffer(kLast.data(), (chunk && last) ? kLast.size() : 0)};
       co_await WriteAll(client_, bufs, timer_, opt_.client_idle_timeout, ec);
+      if (!ec) log_.bytes += (head_sent ? 0 : head.size()) + data.size();
       head_sent = true;
       stats.bytes_out += data.size();
       co_return !ec;
@@ -662,6 +705,7 @@ class HttpConnection {
   HttpResponseHead resp_;
   const RouteTable* request_table_ = nullptr;  // the table the current request was routed by
   std::string out_;                            // the head being forwarded either way
+  RequestLog log_;                             // what the access line of this request says
 };
 
 }  // namespace

@@ -22,6 +22,9 @@ struct ListenerRoute {
   int port = 0;
   ListenerProtocol protocol = ListenerProtocol::kHttp;
   std::string service;
+  // One access log line per HTTP request (router/access_log.h). Read per request, so turning it
+  // on or off takes effect with the next table, without reopening the listener.
+  bool access_log = false;
 };
 
 // One upstream instance.

@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "core/units.h"
+#include "router/access_log.h"
 #include "router/http_request.h"
 #include "router/route_table.h"
 #include "router/router_stats.h"
@@ -56,6 +57,8 @@ struct RouterOptions {
   int max_attempts = 3;
   // Outlier detection and retry budget, per worker.
   RoutingOptions routing;
+  // Access lines of listeners with access_log on: format, destination, batching.
+  AccessLogOptions access_log;
   // Seed of the per-worker routing randomness (worker i uses seed + i); 0 picks one at random.
   uint64_t seed = 0;
 };

@@ -35,6 +35,7 @@ Worker::Worker(int index, const RouterOptions& options, const Clock* clock, cons
       clock_(clock),
       slot_(slot),
       routing_(options.routing, clock, options.seed + static_cast<uint64_t>(index)),
+      access_log_(options.access_log),
       sweep_period_(SweepPeriod(options)),
       // One thread runs this context, so per-socket locking is pointless; posting from other
       // threads (Refresh, CollectStats, listeners) and registering sockets stay locked.
@@ -42,7 +43,8 @@ Worker::Worker(int index, const RouterOptions& options, const Clock* clock, cons
       guard_(io_.get_executor()),
       pool_(options.upstream_idle_timeout, options.max_idle_per_backend),
       prune_timer_(io_),
-      sweep_timer_(io_) {}
+      sweep_timer_(io_),
+      log_timer_(io_) {}
 
 Worker::~Worker() {
   Stop();
@@ -62,6 +64,7 @@ void Worker::Stop() {
   io_.stop();
   thread_.join();
   running_ = false;
+  access_log_.Flush();  // the loop is stopped: this thread owns the buffer now
 }
 
 void Worker::ArmPruneTimer() {
@@ -95,6 +98,16 @@ void Worker::ArmSweepTimer() {
     } else {
       ArmSweepTimer();
     }
+  });
+}
+
+// Armed by the first line of a batch only, so a busy worker sets one timer per flush_interval,
+// not one per request.
+void Worker::ArmLogFlushTimer() {
+  log_timer_.expires_after(options_.access_log.flush_interval);
+  log_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    access_log_.Flush();
   });
 }
 

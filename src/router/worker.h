@@ -18,6 +18,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "router/access_log.h"
 #include "router/deadline_list.h"
 #include "router/router.h"
 #include "router/upstream_pool.h"
@@ -57,6 +58,14 @@ class Worker {
   WorkerStats& stats() { return stats_; }
   const RouterOptions& options() const { return options_; }
   const Clock* clock() const { return clock_; }
+  // An access line for a finished request; written in batches (see access_log.h). Also called
+  // while the stopped worker's io_context destroys the connections still open: then the timer
+  // is gone and the buffer's destructor writes the line.
+  void LogAccess(const AccessRecord& record) {
+    if (access_log_.Append(record) && running_.load(std::memory_order_relaxed)) {
+      ArmLogFlushTimer();
+    }
+  }
   // The deadline of one pending operation on `socket` (see DeadlineList): past `timeout` from
   // now the socket's operations are cancelled and entry.fired() turns true.
   void ArmDeadline(DeadlineList::Entry& entry, boost::asio::ip::tcp::socket& socket,
@@ -72,6 +81,7 @@ class Worker {
   boost::asio::awaitable<void> AcceptLoop(std::shared_ptr<Listener> listener);
   void ArmPruneTimer();
   void ArmSweepTimer();
+  void ArmLogFlushTimer();
 
   const int index_;
   const RouterOptions& options_;
@@ -82,6 +92,7 @@ class Worker {
   RouteTableSnapshot table_;
   uint64_t generation_ = ~uint64_t{0};
   DeadlineList deadlines_;
+  AccessLogBuffer access_log_;  // flushed by log_timer_, when full, and on destruction
   const Duration sweep_period_;
   bool sweeping_ = false;
   // Declared after the state the connections use and before what holds sockets: destroying
@@ -92,6 +103,7 @@ class Worker {
   UpstreamPool pool_;
   boost::asio::steady_timer prune_timer_;
   boost::asio::steady_timer sweep_timer_;
+  boost::asio::steady_timer log_timer_;
   std::unordered_map<std::string, std::shared_ptr<Listener>> listeners_;
   std::thread thread_;
   std::atomic<bool> running_{false};

@@ -71,6 +71,12 @@ class ObjectIn {
       *out = value->get<int>();
     }
   }
+  void Bool(const std::string& key, bool* out) const {
+    if (const json* value = Find(key)) {
+      if (!value->is_boolean()) Fail(PathOf(key), "expected true or false, found " + value->dump());
+      *out = value->get<bool>();
+    }
+  }
   void DurationValue(const std::string& key, Duration* out) const {
     std::string text;
     String(key, &text);

@@ -24,6 +24,9 @@ struct PortSpec {
   std::string name;  // key under `ports:`; [a-z][a-z0-9_-]*
   int listen = 0;    // router listener port (1..65535), unique in the environment
   Protocol protocol = Protocol::kHttp;
+  // One router access log line per request on this port (http only: a tcp port has no
+  // requests). Not part of what runs: changing it alone updates the router, replacing nothing.
+  bool access_log = false;
 };
 
 enum class HealthKind { kNone, kHttp, kTcp, kExec };

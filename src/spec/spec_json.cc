@@ -109,7 +109,8 @@ ServiceSpec ServiceFromJson(const json& json_service, const std::string& name,
   if (const json* ports = in.Find("ports")) {
     if (!ports->is_object()) Fail(in.PathOf("ports"), "expected an object");
     for (const auto& [port_name, json_port] : ports->items()) {
-      ObjectIn port_in(json_port, in.PathOf("ports") + "." + port_name, {"listen", "protocol"});
+      ObjectIn port_in(json_port, in.PathOf("ports") + "." + port_name,
+                       {"listen", "protocol", "access_log"});
       PortSpec port;
       port.name = port_name;
       port_in.Int("listen", &port.listen);
@@ -119,6 +120,7 @@ ServiceSpec ServiceFromJson(const json& json_service, const std::string& name,
         Fail(port_in.PathOf("protocol"), "expected http or tcp, found \"" + protocol + "\"");
       }
       port.protocol = protocol == "tcp" ? Protocol::kTcp : Protocol::kHttp;
+      port_in.Bool("access_log", &port.access_log);
       service.ports.push_back(std::move(port));  // items() is sorted: ports stay sorted by name
     }
   }
@@ -153,6 +155,8 @@ json ServiceToJson(const ServiceSpec& service) {
   json ports = json::object();
   for (const PortSpec& port : service.ports) {
     ports[port.name] = {{"listen", port.listen}, {"protocol", ProtocolName(port.protocol)}};
+    // Written only when on, so every spec without it keeps its hash.
+    if (port.access_log) ports[port.name]["access_log"] = true;
   }
   json resources = {{"memory", nullptr}, {"cpu", nullptr}};
   if (service.resources.memory_bytes) resources["memory"] = *service.resources.memory_bytes;
@@ -208,6 +212,8 @@ std::string SpecHash(const EnvironmentSpec& spec) { return Sha256Hex(CanonicalJs
 std::string ServiceTemplateHash(const ServiceSpec& service) {
   json template_json = ServiceToJson(service);
   template_json.erase("replicas");
+  // The access log is the router's business, not the instances': toggling it replaces nothing.
+  for (auto& [name, port] : template_json["ports"].items()) port.erase("access_log");
   // The strategy is not part of what runs (see spec.h). Its slot keeps the value every
   // default service wrote before this rule, frozen here rather than computed from
   // RollingSpec{}, so a future change of the rolling defaults cannot move stored hashes.

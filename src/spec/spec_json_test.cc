@@ -286,6 +286,31 @@ TEST(SpecJsonTest, StrategyChangeKeepsTemplateHash) {
   EXPECT_NE(SpecHash(canary), SpecHash(canary2));
 }
 
+TEST(SpecJsonTest, AccessLogIsWrittenOnlyWhenOnAndKeepsTheTemplateHash) {
+  const std::string head = "environment: demo\nservices:\n  web:\n    command: run\n";
+  EnvironmentSpec off = Parse(head + "    ports: { http: { listen: 8080 } }\n");
+  EnvironmentSpec off_explicit =
+      Parse(head + "    ports: { http: { listen: 8080, access_log: false } }\n");
+  EnvironmentSpec on = Parse(head + "    ports: { http: { listen: 8080, access_log: true } }\n");
+  // Off is the default and is not written: every existing revision keeps its hash.
+  EXPECT_EQ(CanonicalJson(off_explicit), CanonicalJson(off));
+  EXPECT_EQ(CanonicalJson(off).find("access_log"), std::string::npos);
+  EXPECT_NE(CanonicalJson(on).find("\"access_log\":true"), std::string::npos);
+  // A new revision, but the same instances.
+  EXPECT_NE(SpecHash(on), SpecHash(off));
+  EXPECT_EQ(ServiceTemplateHash(on.services.at("web")),
+            ServiceTemplateHash(off.services.at("web")));
+  Result<EnvironmentSpec> back = FromJson(nlohmann::json::parse(CanonicalJson(on)));
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_TRUE(back->services.at("web").ports.at(0).access_log);
+  EXPECT_EQ(CanonicalJson(*back), CanonicalJson(on));
+  nlohmann::json bad = nlohmann::json::parse(CanonicalJson(on));
+  bad["services"]["web"]["ports"]["http"]["access_log"] = "yes";
+  Result<EnvironmentSpec> refused = FromJson(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error().ToString(), HasSubstr("expected true or false"));
+}
+
 TEST(SpecJsonTest, ServiceJsonWritesEveryField) {
   nlohmann::json json = ServiceToJson(ServiceSpec{});
   for (const char* key : {"name", "image", "command", "args", "workdir", "env", "replicas", "ports",

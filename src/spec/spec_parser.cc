@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "core/sha256.h"
@@ -19,7 +20,7 @@ const std::vector<std::string> kTopFields = {"environment", "services"};
 const std::vector<std::string> kServiceFields = {
     "command",  "image", "driver", "args",      "workdir",  "env",
     "replicas", "ports", "health", "resources", "strategy", "stop_timeout"};
-const std::vector<std::string> kPortFields = {"listen", "protocol"};
+const std::vector<std::string> kPortFields = {"listen", "protocol", "access_log"};
 const std::vector<std::string> kResourceFields = {"memory", "cpu", "pids"};
 
 constexpr const char* kNameRule =
@@ -69,6 +70,7 @@ void ParsePort(YamlReader& reader, const Field& port_field, ListenClaims* claims
   }
   if (!reader.ExpectMap(port_field)) return;
   bool has_listen = false;
+  std::optional<Field> access_log_field;
   for (const Field& field : reader.KnownFields(port_field.value, port_field.path, kPortFields)) {
     if (field.key == "listen") {
       has_listen = true;
@@ -86,7 +88,14 @@ void ParsePort(YamlReader& reader, const Field& port_field, ListenClaims* claims
       } else {
         reader.Fail(field, "expected one of http, tcp, found " + Describe(field.value));
       }
+    } else if (field.key == "access_log") {
+      if (auto on = reader.Bool(field)) port->access_log = *on;
+      if (port->access_log) access_log_field = field;
     }
+  }
+  if (access_log_field && port->protocol == Protocol::kTcp) {
+    reader.Fail(*access_log_field,
+                "access_log needs protocol: http (a tcp port carries no requests to log)");
   }
   if (!has_listen) {
     reader.Fail(port_field.KeyMark(), JoinPath(port_field.path, "listen"),

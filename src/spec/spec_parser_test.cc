@@ -200,6 +200,24 @@ TEST(ParseSpecTest, WrongTypeNamesExpectedAndFound) {
                           "found a list (write {} for none)"));
 }
 
+TEST(ParseSpecTest, AccessLogIsABooleanOnHttpPortsOnly) {
+  EnvironmentSpec spec = ParseOk(
+      "environment: demo\nservices:\n  web:\n    command: run\n    ports:\n"
+      "      http: { listen: 8080, access_log: true }\n      admin: { listen: 9090 }\n");
+  const ServiceSpec& web = spec.services.at("web");
+  ASSERT_EQ(web.ports.size(), 2u);
+  EXPECT_FALSE(web.ports[0].access_log);  // admin
+  EXPECT_TRUE(web.ports[1].access_log);   // http
+  EXPECT_THAT(Errors("environment: demo\nservices:\n  web:\n    command: run\n    ports:\n"
+                     "      http: { listen: 8080, access_log: yes }\n"),
+              ElementsAre("6:41: services.web.ports.http.access_log: expected true or false, "
+                          "found \"yes\""));
+  EXPECT_THAT(Errors("environment: demo\nservices:\n  web:\n    command: run\n    ports:\n"
+                     "      db: { listen: 5432, protocol: tcp, access_log: true }\n"),
+              ElementsAre("6:54: services.web.ports.db.access_log: access_log needs protocol: "
+                          "http (a tcp port carries no requests to log)"));
+}
+
 TEST(ParseSpecTest, QuotedNumberIsNotAnInteger) {
   EXPECT_THAT(Errors("environment: demo\nservices:\n  web:\n    command: run\n"
                      "    replicas: \"3\"\n"),

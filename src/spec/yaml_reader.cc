@@ -166,6 +166,15 @@ std::optional<int> YamlReader::Int(const Field& field, int min, int max) {
   return static_cast<int>(*value);
 }
 
+std::optional<bool> YamlReader::Bool(const Field& field) {
+  if (field.value.IsScalar() && IsPlain(field.value)) {
+    if (field.value.Scalar() == "true") return true;
+    if (field.value.Scalar() == "false") return false;
+  }
+  Fail(field, "expected true or false, found " + Describe(field.value));
+  return std::nullopt;
+}
+
 std::optional<double> YamlReader::Number(const Field& field) {
   if (field.value.IsScalar() && IsPlain(field.value)) {
     const std::string& text = field.value.Scalar();

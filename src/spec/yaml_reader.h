@@ -57,6 +57,8 @@ class YamlReader {
   std::optional<std::string> String(const Field& field);
   std::optional<int> Int(const Field& field, int min, int max);
   std::optional<double> Number(const Field& field);
+  // Plain `true` or `false` only: YAML 1.1's yes/no/on/off are refused (ambiguous to a reader).
+  std::optional<bool> Bool(const Field& field);
   std::optional<std::vector<std::string>> StringList(const Field& field);
   // `min`: the smallest allowed value, 0 or a positive duration like 1ms.
   std::optional<Duration> DurationValue(const Field& field, Duration min);
