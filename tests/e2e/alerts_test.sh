@@ -5,9 +5,6 @@
 # stall the controller or the API.
 source "$(dirname "$0")/lib.sh"
 
-RECEIVER_PIDS=""
-trap 'code=$?; for p in $RECEIVER_PIDS; do kill "$p" 2>/dev/null || true; done; (exit $code); cleanup' EXIT
-
 # receiver MODE PORT FILE: "record" answers 500 to the first POST and 200 after, appending
 # every body as one JSON line to FILE; "hang" reads each request and never answers.
 receiver() {
@@ -33,7 +30,7 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
 http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
 PY
-  RECEIVER_PIDS="$RECEIVER_PIDS $!"
+  stop_on_exit $!
 }
 
 start_server_with() {

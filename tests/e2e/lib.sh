@@ -21,12 +21,44 @@ instance_pids() {
     | sed 's#/proc/\([0-9]*\)/environ#\1#' || true
 }
 
+# Other processes a test starts beside cairn (Prometheus, a webhook receiver, a `--watch`):
+# `stop_on_exit PID [LOG]` has cleanup stop them, and show LOG's tail when the test fails.
+EXTRA_PIDS=()
+EXTRA_LOGS=()
+stop_on_exit() {
+  EXTRA_PIDS+=("$1")
+  [ -n "${2:-}" ] && EXTRA_LOGS+=("$2")
+  return 0
+}
+stop_extra_processes() {
+  local pid
+  for pid in "${EXTRA_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  return 0
+}
+
+# start_prometheus PORT: Debian's Prometheus on loopback with $E2E_DIR/prometheus.yml and its
+# own data in $E2E_DIR/tsdb (kept across a restart), stopped on exit; its pid in $PROM_PID.
+start_prometheus() {
+  command -v prometheus >/dev/null || fail "prometheus is not installed (scripts/install-deps installs it)"
+  prometheus --config.file="$E2E_DIR/prometheus.yml" --storage.tsdb.path="$E2E_DIR/tsdb" \
+    --web.listen-address="127.0.0.1:$1" >>"$E2E_DIR/prometheus.log" 2>&1 &
+  PROM_PID=$!
+  stop_on_exit "$PROM_PID" "$E2E_DIR/prometheus.log"
+}
+
 cleanup() {
   local code=$?
+  set +e
+  stop_extra_processes
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -KILL "$SERVER_PID" 2>/dev/null || true; fi
   for pid in $(instance_pids); do kill -KILL "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; done
-  if [ $code -ne 0 ] && [ -f "$E2E_DIR/server.log" ]; then
-    echo "--- server log ---"; tail -n 50 "$E2E_DIR/server.log"
+  if [ $code -ne 0 ]; then
+    local log
+    for log in "${EXTRA_LOGS[@]}" "$E2E_DIR/server.log"; do
+      [ -f "$log" ] && { echo "--- $(basename "$log") ---"; tail -n 50 "$log"; }
+    done
   fi
   rm -rf "$E2E_DIR"
   exit $code

@@ -3,22 +3,8 @@
 # (Debian's, on loopback) scrapes cairn every second and answers queries with the numbers
 # cairn measured, and every metric the Grafana dashboard in contrib/ uses exists in the scrape.
 source "$(dirname "$0")/lib.sh"
-command -v prometheus >/dev/null || fail "prometheus is not installed (scripts/install-deps installs it)"
 command -v promtool >/dev/null || fail "promtool is not installed (scripts/install-deps installs it)"
 DASHBOARD="$SOURCE_DIR/contrib/grafana/cairn-dashboard.json"
-
-PROM_PID=""
-stop_prometheus_then_cleanup() {
-  local code=$?
-  set +e
-  [ -n "$PROM_PID" ] && kill "$PROM_PID" 2>/dev/null && wait "$PROM_PID" 2>/dev/null
-  if [ $code -ne 0 ] && [ -f "$E2E_DIR/prometheus.log" ]; then
-    echo "--- prometheus log ---"; tail -n 20 "$E2E_DIR/prometheus.log"
-  fi
-  (exit $code)
-  cleanup  # lib.sh's: reads the exit code from $?
-}
-trap stop_prometheus_then_cleanup EXIT
 
 REQUESTS=50
 start_server
@@ -91,9 +77,7 @@ scrape_configs:
     metrics_path: /metrics
     static_configs: [{ targets: ["$CAIRN_ADDR"] }]
 YAML
-prometheus --config.file="$E2E_DIR/prometheus.yml" --storage.tsdb.path="$E2E_DIR/tsdb" \
-  --web.listen-address="127.0.0.1:$PROM_PORT" >"$E2E_DIR/prometheus.log" 2>&1 &
-PROM_PID=$!
+start_prometheus "$PROM_PORT"
 
 # query EXPR: the single value of an instant query, or "none".
 query() {

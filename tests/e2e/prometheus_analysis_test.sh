@@ -4,22 +4,6 @@
 # Prometheus that stops answering makes the verdicts inconclusive, and the rollout waits for a
 # person instead of passing.
 source "$(dirname "$0")/lib.sh"
-command -v prometheus >/dev/null || fail "prometheus is not installed (scripts/install-deps installs it)"
-
-PROM_PID=""
-EXPORTER_PID=""
-stop_peers_then_cleanup() {
-  local code=$?
-  set +e
-  [ -n "$PROM_PID" ] && kill "$PROM_PID" 2>/dev/null && wait "$PROM_PID" 2>/dev/null
-  [ -n "$EXPORTER_PID" ] && kill "$EXPORTER_PID" 2>/dev/null && wait "$EXPORTER_PID" 2>/dev/null
-  if [ $code -ne 0 ] && [ -f "$E2E_DIR/prometheus.log" ]; then
-    echo "--- prometheus log ---"; tail -n 20 "$E2E_DIR/prometheus.log"
-  fi
-  (exit $code)
-  cleanup  # lib.sh's: reads the exit code from $?
-}
-trap stop_peers_then_cleanup EXIT
 
 # The application's metrics, as an exporter would serve them: one error ratio per revision.
 mkdir -p "$E2E_DIR/exporter"
@@ -33,7 +17,7 @@ set_error_ratio 1 0
 EXPORTER_PORT="$(free_port)"
 python3 -m http.server "$EXPORTER_PORT" --bind 127.0.0.1 --directory "$E2E_DIR/exporter" \
   >"$E2E_DIR/exporter.log" 2>&1 &
-EXPORTER_PID=$!
+stop_on_exit $! "$E2E_DIR/exporter.log"
 
 PROM_PORT="$(free_port)"
 cat >"$E2E_DIR/prometheus.yml" <<YAML
@@ -43,10 +27,8 @@ scrape_configs:
     metrics_path: /metrics
     static_configs: [{ targets: ["127.0.0.1:$EXPORTER_PORT"] }]
 YAML
-start_prometheus() {
-  prometheus --config.file="$E2E_DIR/prometheus.yml" --storage.tsdb.path="$E2E_DIR/tsdb" \
-    --web.listen-address="127.0.0.1:$PROM_PORT" >>"$E2E_DIR/prometheus.log" 2>&1 &
-  PROM_PID=$!
+start_prometheus_scraping_app() {
+  start_prometheus "$PROM_PORT"
   for _ in $(seq 1 100); do
     curl -fsS "127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'query=up{job="app"} == 1' 2>/dev/null \
       | grep -q '"value"' && return 0
@@ -54,7 +36,7 @@ start_prometheus() {
   done
   fail "Prometheus did not start scraping the exporter"
 }
-start_prometheus
+start_prometheus_scraping_app
 pass "Prometheus scrapes the application's metrics on loopback"
 
 CANARY="      canary:
@@ -94,7 +76,7 @@ run_cli 0 rollout status web -o json
 [ "$(json_get 'd["revision"]' <<<"$OUT")" = 2 ] || fail "after the rollback revision 2 runs: $OUT"
 pass "v3, whose error ratio is 0.5, is rolled back on its first verdict"
 
-kill "$PROM_PID"; wait "$PROM_PID" 2>/dev/null || true; PROM_PID=""
+kill "$PROM_PID"; wait "$PROM_PID" 2>/dev/null || true
 set_error_ratio 4 0
 run_cli 0 apply -f "$E2E_DIR/v4.yaml" -m "v4 with Prometheus down" --author alice
 for _ in $(seq 1 150); do

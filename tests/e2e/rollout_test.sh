@@ -2,17 +2,6 @@
 # holds at half the traffic until promoted, v3 goes out as a canary and is aborted. Checks the
 # answers through the router port, `rollout status` (text, JSON, --watch) and the exit codes.
 source "$(dirname "$0")/lib.sh"
-# A background `--watch` goes too when the test ends early; then lib.sh cleans up as usual.
-WATCH_PID=""
-stop_watch_then_cleanup() {
-  local code=$?
-  set +e
-  [ -n "$WATCH_PID" ] && kill "$WATCH_PID" 2>/dev/null
-  (exit $code)
-  cleanup  # lib.sh's: reads the exit code from $?
-}
-trap stop_watch_then_cleanup EXIT
-
 ROLLING="      rolling: { max_surge: 1, max_unavailable: 0, progress_deadline: 20s }"
 CANARY="      canary:
         steps: [{weight: 50}, {pause: {}}]"
@@ -78,6 +67,7 @@ seen="$(versions_seen 20)"
 # A watch that is running when the abort comes: a line per change (stdout is no terminal).
 timeout 90 "$CAIRN" rollout status web --watch --timeout 60s >"$E2E_DIR/watch.out" 2>&1 &
 WATCH_PID=$!
+stop_on_exit "$WATCH_PID"  # when the test ends early
 for _ in $(seq 1 50); do grep -q "waiting_for_promote" "$E2E_DIR/watch.out" && break; sleep 0.1; done
 contains "$(cat "$E2E_DIR/watch.out")" "web: canary to revision 3 over 2 — step 2 of 2 (pause), waiting_for_promote"
 run_cli 0 rollout abort web --author bob
