@@ -44,24 +44,8 @@ start_server_with() {
   fail "server did not start"
 }
 
-# spec FILE VERSION [EXTRA_ENV]: one instance, rolling with a 3 s progress deadline.
-spec() {
-  cat >"$1" <<YAML
-environment: e2e
-services:
-  web:
-    command: cairn-hello
-    replicas: 1
-    env: { HELLO_VERSION: $2 ${3:-} }
-    ports:
-      http: { listen: $LISTEN_PORT, protocol: http }
-    health:
-      http: { path: /healthz, interval: 200ms, timeout: 150ms }
-    strategy:
-      rolling: { max_surge: 1, max_unavailable: 0, progress_deadline: 3s }
-    stop_timeout: 2s
-YAML
-}
+PROGRESS_DEADLINE=3s  # a stuck rollout fires its alert soon
+spec() { hello_spec "$1" "$2" 1 "${3:-}"; }
 
 # wait_for FILE PY_EXPR [N]: until N (default 1) JSON lines `a` of FILE satisfy PY_EXPR
 # (20 s at most).
@@ -102,7 +86,7 @@ run_cli 0 apply -f "$E2E_DIR/v1.yaml" --wait
 spec "$E2E_DIR/v2.yaml" v2 ", HELLO_UNHEALTHY: '1'"
 run_cli 4 apply -f "$E2E_DIR/v2.yaml" --wait
 
-STUCK='a["version"] == "4" and a["status"] == "firing" and a["receiver"] == "pager" and a["commonLabels"]["alertname"] == "CairnRolloutStuck" and a["commonLabels"]["service"] == "web" and a["alerts"][0]["status"] == "firing" and len(a["alerts"][0]["fingerprint"]) == 16 and a["alerts"][0]["endsAt"] == "0001-01-01T00:00:00Z" and "progress deadline" in a["alerts"][0]["annotations"]["summary"]'
+STUCK='a["version"] == "4" and a["status"] == "firing" and a["receiver"] == "pager" and a["commonLabels"]["alertname"] == "CairnRolloutStuck" and a["commonLabels"]["service"] == "hello" and a["alerts"][0]["status"] == "firing" and len(a["alerts"][0]["fingerprint"]) == 16 and a["alerts"][0]["endsAt"] == "0001-01-01T00:00:00Z" and "progress deadline" in a["alerts"][0]["annotations"]["summary"]'
 wait_for "$E2E_DIR/received.jsonl" "$STUCK"
 # The first POST got 500: the same notification came again.
 wait_for "$E2E_DIR/received.jsonl" "$STUCK" 2

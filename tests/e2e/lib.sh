@@ -98,7 +98,8 @@ contains() { grep -qF -- "$2" <<<"$1" || { echo "$1"; fail "output lacks: $2"; }
 # json_get EXPR: evaluates a Python expression over the JSON on stdin, bound to `d`.
 json_get() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
-# hello_spec FILE VERSION [REPLICAS] [EXTRA ENV YAML]
+# hello_spec FILE VERSION [REPLICAS] [EXTRA ENV YAML]; $PROGRESS_DEADLINE (20s by default)
+# bounds each rolling replace.
 hello_spec() {
   cat >"$1" <<YAML
 environment: e2e
@@ -112,7 +113,7 @@ services:
     health:
       http: { path: /healthz, interval: 200ms, timeout: 150ms }
     strategy:
-      rolling: { max_surge: 1, max_unavailable: 0, progress_deadline: 20s }
+      rolling: { max_surge: 1, max_unavailable: 0, progress_deadline: ${PROGRESS_DEADLINE:-20s} }
     stop_timeout: 3s
 YAML
 }
