@@ -33,17 +33,6 @@ PY
   stop_on_exit $!
 }
 
-start_server_with() {
-  "$CAIRN" server --data-dir "$DATA_DIR" --addr "$CAIRN_ADDR" "$@" >>"$E2E_DIR/server.log" 2>&1 &
-  SERVER_PID=$!
-  disown "$SERVER_PID"
-  for _ in $(seq 1 100); do
-    "$CAIRN" version -o json 2>/dev/null | grep -q '"server": "' && return 0
-    sleep 0.1
-  done
-  fail "server did not start"
-}
-
 PROGRESS_DEADLINE=3s  # a stuck rollout fires its alert soon
 spec() { hello_spec "$1" "$2" 1 "${3:-}"; }
 
@@ -79,7 +68,7 @@ alerts:
       format: alertmanager
       send_resolved: true
 YAML
-start_server_with --config "$E2E_DIR/server.yaml"
+start_server --config "$E2E_DIR/server.yaml"
 
 spec "$E2E_DIR/v1.yaml" v1
 run_cli 0 apply -f "$E2E_DIR/v1.yaml" --wait
@@ -105,7 +94,7 @@ kill -TERM "$SERVER_PID"
 for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
 HANG_PORT="$(free_port)"
 receiver hang "$HANG_PORT" "$E2E_DIR/hung.txt"
-start_server_with --alert-webhook "http://127.0.0.1:$HANG_PORT/hook" \
+start_server --alert-webhook "http://127.0.0.1:$HANG_PORT/hook" \
   --alert-webhook "http://127.0.0.1:$RECORD_PORT/second"
 spec "$E2E_DIR/v4.yaml" v4 ", HELLO_UNHEALTHY: '1'"
 run_cli 4 apply -f "$E2E_DIR/v4.yaml" --wait

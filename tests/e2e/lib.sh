@@ -68,8 +68,10 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
+# start_server [SERVER ARGS...]: a server on our data dir and port; its output is appended to
+# server.log, so a restarted server's lines follow the first one's.
 start_server() {
-  "$CAIRN" server --data-dir "$DATA_DIR" --addr "$CAIRN_ADDR" >"$E2E_DIR/server.log" 2>&1 &
+  "$CAIRN" server --data-dir "$DATA_DIR" --addr "$CAIRN_ADDR" "$@" >>"$E2E_DIR/server.log" 2>&1 &
   SERVER_PID=$!
   disown "$SERVER_PID"
   for _ in $(seq 1 100); do
