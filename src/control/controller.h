@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "control/controller_metrics.h"
+#include "control/ejection_watch.h"
 #include "control/image_provider.h"
 #include "control/rolling_decision.h"
 #include "control/rollout_from_spec.h"
@@ -223,6 +224,8 @@ class Controller {
   void FinishStopAll();
   void PublishRoutes();
   void FinishDrains(SteadyTime now);
+  // Once a second: an `instance.ejected` event for each instance the router ejected since.
+  void WatchEjections(SteadyTime now);
   // Canary and blue-green (controller_progressive.cc). True when the service is in one.
   bool ReconcileProgressive(const std::string& name, const spec::ServiceSpec& target,
                             const std::string& target_hash, int64_t target_revision,
@@ -256,7 +259,10 @@ class Controller {
   Result<std::string> StartInstance(const std::string& service, int64_t revision,
                                     const spec::ServiceSpec& svc);
   Status LaunchProcess(Live& live);
-  void BeginStop(Live& live, const std::string& why);
+  // Drains (when routed) and stops `live`: an `instance.stopping` event saying `why`, or, when
+  // a newer revision takes its place, an `instance.replaced` event naming `replaced_by`.
+  void BeginStop(Live& live, const std::string& why,
+                 std::optional<int64_t> replaced_by = std::nullopt);
   void Forget(const std::string& id);
   // Controller records (meta keys), read through a write-through cache: the reconcile loop
   // consults them for every service on every tick, and this controller is their only writer
@@ -295,6 +301,8 @@ class Controller {
   std::map<std::string, TrafficSplit> splits_;              // route splits of progressive rollouts
   std::map<std::string, std::optional<std::string>> meta_;  // see Meta()
   SteadyTime next_rotation_{};
+  EjectionWatch ejections_;
+  SteadyTime next_ejection_look_{};
   std::function<void()> stop_all_done_;
   // Sends a rollout's metric queries; answers come back through SupplyReading.
   void SendQueries(const std::string& name, Progressive& p);

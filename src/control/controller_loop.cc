@@ -44,6 +44,7 @@ void Controller::Tick() {
   if (!stopping_all_) Reconcile(now);
   PublishRoutes();
   FinishDrains(now);
+  WatchEjections(now);
   RotateLogs(now);
   FlushEvents();
   FinishStopAll();
@@ -284,7 +285,15 @@ void Controller::Reconcile(SteadyTime now) {
 
     ServiceDecision decision = DecideService(t, views);
     for (const auto& id : decision.stop) {
-      BeginStop(*live_.at(id), "replaced by revision " + std::to_string(target_revision));
+      Live& live = *live_.at(id);
+      if (!target) {
+        BeginStop(live,
+                  "service " + name + " is not in revision " + std::to_string(target_revision));
+      } else if (live.record.template_hash != t.template_hash) {
+        BeginStop(live, "", target_revision);
+      } else {
+        BeginStop(live, "scaled down to " + std::to_string(t.replicas) + " instances");
+      }
     }
     if (decision.start > 0 && target && now >= rollout.next_start_allowed) {
       for (int i = 0; i < decision.start; ++i) {
@@ -312,7 +321,7 @@ void Controller::Reconcile(SteadyTime now) {
         } else if (!fallback) {
           FinishRolling(name, rollout);
           SetMeta(MetaKey("stable", name), std::to_string(target_revision));
-          events_.Add("rollout.complete", name, "",
+          events_.Add("rollout.completed", name, "",
                       "service " + name + ": " + std::to_string(t.replicas) + " of " +
                           std::to_string(t.replicas) + " instances of revision " +
                           std::to_string(target_revision) + " healthy");
@@ -467,14 +476,22 @@ Status Controller::ImageConfig(const spec::ServiceSpec& svc, runtime::InstanceCo
   return OkStatus();
 }
 
-void Controller::BeginStop(Live& live, const std::string& why) {
+void Controller::BeginStop(Live& live, const std::string& why, std::optional<int64_t> replaced_by) {
   if (live.phase == InstancePhase::kStopping) return;
   bool was_crashed = live.phase == InstancePhase::kCrashed;
   live.phase = InstancePhase::kStopping;
   SteadyTime now = clock_->Now();
   live.stop_deadline = now + live.service.stop_timeout;
-  events_.Add("instance.stopping", live.record.service, live.record.id,
-              "stopping instance " + live.record.id + ": " + why);
+  if (replaced_by) {
+    events_.Add("instance.replaced", live.record.service, live.record.id,
+                "instance " + live.record.id + " of revision " +
+                    std::to_string(live.record.revision) + " replaced by revision " +
+                    std::to_string(*replaced_by),
+                {{"revision", live.record.revision}, {"replaced_by", *replaced_by}});
+  } else {
+    events_.Add("instance.stopping", live.record.service, live.record.id,
+                "stopping instance " + live.record.id + ": " + why);
+  }
   if (was_crashed) return;  // no process: the next observation finds it gone and forgets it
   if (options_.routes && !live.service.ports.empty()) {
     // Out of the route table first; SIGTERM once its requests are done (FinishDrains).
@@ -484,6 +501,19 @@ void Controller::BeginStop(Live& live, const std::string& why) {
     return;
   }
   (void)driver_->Terminate(live.handle);
+}
+
+void Controller::WatchEjections(SteadyTime now) {
+  // Reading the counters visits every router worker: once a second is enough for a person.
+  if (!options_.routes || now < next_ejection_look_) return;
+  next_ejection_look_ = now + std::chrono::seconds(1);
+  for (const Ejection& e : ejections_.Observe(options_.routes->Stats())) {
+    events_.Add("instance.ejected", e.service, e.instance,
+                "the router ejected instance " + e.instance + " after failures in a row (" +
+                    std::to_string(e.total) + " ejection" + (e.total == 1 ? "" : "s") +
+                    " since the server started)",
+                {{"version", e.version}, {"ejections", e.count}, {"total", e.total}});
+  }
 }
 
 void Controller::PublishRoutes() {

@@ -159,8 +159,15 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
       DecideProgressive({p.target_hash, t.new_replicas, p.stable_hash, t.stable_replicas}, views);
   int64_t new_revision = p.rollout.new_revision();
   for (const std::string& id : d.stop) {
-    BeginStop(*live_.at(id), "rollout of revision " + std::to_string(new_revision) + ": " +
-                                 rollout::RolloutPhaseName(p.rollout.state().phase));
+    Live& live = *live_.at(id);
+    // The old version's instances give way to the new one; the new one's are stopped only
+    // when the rollout went back (aborted, or fewer canary instances).
+    if (live.record.template_hash != p.target_hash) {
+      BeginStop(live, "", new_revision);
+    } else {
+      BeginStop(live, "rollout of revision " + std::to_string(new_revision) + ": " +
+                          rollout::RolloutPhaseName(p.rollout.state().phase));
+    }
   }
   Rollout& r = rollouts_[name];
   if (now >= r.next_start_allowed) {

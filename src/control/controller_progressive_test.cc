@@ -88,6 +88,15 @@ TEST(ControllerProgressiveTest, ACanaryHoldsAtItsManualPauseAndCompletesOnPromot
   EXPECT_EQ(m.rollouts_finished.at({"web", "canary", "completed"}), 1u);
   EXPECT_EQ(m.rollouts_finished.size(), 1u);
   EXPECT_FALSE(h.controller().RolloutCommand("web", rollout::RolloutCommand::kPromote, "ann").ok());
+  // Both of revision 1's instances gave way to revision 2.
+  int replaced = 0;
+  for (const auto& e : h.controller().events().Since(0, "web")) {
+    if (e.type != "instance.replaced") continue;
+    ++replaced;
+    EXPECT_EQ(e.data["revision"], 1);
+    EXPECT_EQ(e.data["replaced_by"], 2);
+  }
+  EXPECT_EQ(replaced, 2);
 }
 
 TEST(ControllerProgressiveTest, AnAbortPutsEveryoneOnStableInTheSameCall) {
@@ -105,6 +114,9 @@ TEST(ControllerProgressiveTest, AnAbortPutsEveryoneOnStableInTheSameCall) {
   EXPECT_NE(web.rollout_reason.find("aborted by bob"), std::string::npos) << web.rollout_reason;
   EXPECT_EQ(web.revision, 1);  // the running version is the previous one
   for (const auto& inst : web.instances) EXPECT_EQ(inst.revision, 1) << inst.id;
+  for (const auto& e : h.controller().events().Since(0, "web")) {
+    EXPECT_NE(e.type, "instance.replaced") << "the canary's instance is stopped, not replaced";
+  }
   // A person's abort, not cairn's own rollback.
   const ControllerMetrics& m = h.controller().counters();
   EXPECT_EQ(m.rollouts_finished.at({"web", "canary", "aborted"}), 1u);

@@ -17,6 +17,7 @@ class FakePublisher : public RoutePublisher {
     return OkStatus();
   }
   int InFlight(const std::string& instance_id) override { return in_flight[instance_id]; }
+  router::RouterStats Stats() override { return stats; }
 
   // Instance ids routed by the latest table.
   std::vector<std::string> Routed() const {
@@ -32,6 +33,7 @@ class FakePublisher : public RoutePublisher {
 
   std::vector<router::RouteTable> tables;
   std::map<std::string, int> in_flight;
+  router::RouterStats stats;
   bool refuse = false;
 };
 
@@ -46,6 +48,14 @@ ControllerOptions WithRoutes(FakePublisher* publisher) {
 
 bool Contains(const std::vector<std::string>& ids, const std::string& id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+std::vector<telemetry::Event> EventsOfType(Controller& controller, const std::string& type) {
+  std::vector<telemetry::Event> found;
+  for (auto& e : controller.events().Since(0)) {
+    if (e.type == type) found.push_back(std::move(e));
+  }
+  return found;
 }
 
 TEST(ControllerRoutesTest, PublishesHealthyInstancesAndOnlyWhenSomethingChanged) {
@@ -134,6 +144,69 @@ TEST(ControllerRoutesTest, ARefusedTableIsReportedOnceAndRetried) {
   ASSERT_TRUE(h.Apply(ServiceYaml("v1", 2, kPorts)).ok());
   h.Ticks(4);
   EXPECT_EQ(routes.Routed().size(), 2u);
+}
+
+TEST(ControllerRoutesTest, AReplacedInstanceNamesTheRevisionThatTookItsPlace) {
+  FakePublisher routes;
+  ControllerHarness h(WithRoutes(&routes));
+  ASSERT_TRUE(h.Start().ok());
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1", 2, kPorts)).ok());
+  h.Ticks(3);
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1", 1, kPorts)).ok());
+  h.Ticks(3);
+  auto stopping = EventsOfType(h.controller(), "instance.stopping");
+  ASSERT_EQ(stopping.size(), 1u);
+  EXPECT_NE(stopping[0].message.find("scaled down to 1 instances"), std::string::npos)
+      << stopping[0].message;
+  EXPECT_TRUE(EventsOfType(h.controller(), "instance.replaced").empty())
+      << "a scale replaces nothing";
+
+  std::string old_id;  // the one left running, still revision 1's: a scale starts nothing new
+  for (const auto& inst : h.Service().instances) {
+    if (inst.phase != InstancePhase::kStopping) old_id = inst.id;
+  }
+  ASSERT_TRUE(h.Apply(ServiceYaml("v2", 1, kPorts)).ok());
+  h.Ticks(6);
+  auto replaced = EventsOfType(h.controller(), "instance.replaced");
+  ASSERT_EQ(replaced.size(), 1u);
+  EXPECT_EQ(replaced[0].instance, old_id);
+  EXPECT_EQ(replaced[0].service, "web");
+  EXPECT_EQ(replaced[0].data["revision"], 1);
+  EXPECT_EQ(replaced[0].data["replaced_by"], 3);
+  EXPECT_EQ(replaced[0].message, "instance " + old_id + " of revision 1 replaced by revision 3");
+}
+
+TEST(ControllerRoutesTest, EveryEjectionTheRouterCountedBecomesOneEvent) {
+  FakePublisher routes;
+  ControllerHarness h(WithRoutes(&routes));
+  ASSERT_TRUE(h.Start().ok());
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1", 1, kPorts)).ok());
+  h.Ticks(3);
+  std::string id = h.Service().instances[0].id;
+  router::BackendKey key{"web", "revision 1", id};
+  routes.stats.backends[key].ejections = 2;  // both workers ejected it
+  h.Advance(Duration(1000));
+  h.Tick();
+  auto ejected = EventsOfType(h.controller(), "instance.ejected");
+  ASSERT_EQ(ejected.size(), 1u);
+  EXPECT_EQ(ejected[0].instance, id);
+  EXPECT_EQ(ejected[0].data["ejections"], 2);
+  EXPECT_EQ(ejected[0].data["version"], "revision 1");
+
+  h.Advance(Duration(1000));
+  h.Tick();
+  EXPECT_EQ(EventsOfType(h.controller(), "instance.ejected").size(), 1u) << "nothing new";
+
+  routes.stats.backends[key].ejections = 3;
+  h.Advance(Duration(300));
+  h.Tick();
+  EXPECT_EQ(EventsOfType(h.controller(), "instance.ejected").size(), 1u)
+      << "the counters are read once a second";
+  h.Advance(Duration(1000));
+  h.Tick();
+  ejected = EventsOfType(h.controller(), "instance.ejected");
+  ASSERT_EQ(ejected.size(), 2u);
+  EXPECT_EQ(ejected[1].data["total"], 3);
 }
 
 }  // namespace

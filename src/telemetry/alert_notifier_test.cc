@@ -39,7 +39,7 @@ TEST_F(AlertNotifierTest, FiringGoesToEveryReceiverResolvedOnlyWhereWanted) {
   ASSERT_TRUE(notifier.ok()) << notifier.error().ToString();
   events_.Add("rollout.failed", "web", "", "rollout of web failed",
               {{"revision", 3}, {"cause", "analysis"}, {"reason", "success rate 80%"}});
-  events_.Add("rollout.complete", "web", "", "web complete");
+  events_.Add("rollout.completed", "web", "", "web complete");
   RunUntil([&] { return am.bodies.size() == 2 && plain.bodies.size() == 1; });
   io_.run_for(milliseconds(100));  // room for a notification "plain" must not get
   ASSERT_EQ(am.bodies.size(), 2u);

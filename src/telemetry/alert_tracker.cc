@@ -14,7 +14,9 @@ std::string Figure(const nlohmann::json& data, const char* key) {
 }
 
 bool IsCompletion(const std::string& type) {
-  return type == "rollout.complete" || type == "rollout.completed";
+  // "rollout.complete" is what rolling replaces said before cairn named every strategy's
+  // completion alike; a journal may still hold it.
+  return type == "rollout.completed" || type == "rollout.complete";
 }
 
 }  // namespace

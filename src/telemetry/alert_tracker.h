@@ -3,7 +3,7 @@
 //
 // The rules (alertname{labels}: fires on -> resolves on):
 //   CairnRolloutAborted{service}: rollout.failed with cause "analysis" or "aborted"
-//       -> the service's next rollout.complete/rollout.completed, or service.removed.
+//       -> the service's next rollout.completed, or service.removed.
 //       The fallback to the stable revision does not resolve it: the head still is not what
 //       runs, as `cairn status` says, until a good apply completes.
 //   CairnRolloutStuck{service}: rollout.failed with cause "deadline" (past its progress
@@ -13,7 +13,7 @@
 //       service.removed.
 //   CairnIntegrityDrift{service}: instance.drift (an instance's image root changed)
 //       -> once every instance reported drifted has stopped (or was lost): the replacement is
-//       done; or the service's next rollout.complete/rollout.completed (which the controller
+//       done; or the service's next rollout.completed (which the controller
 //       only reports once the replaced instances are gone); or service.removed.
 // A condition already firing does not fire again (a second drifted instance of the service,
 // another crash of a looping instance); it fires anew only after it resolved.

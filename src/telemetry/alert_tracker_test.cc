@@ -76,19 +76,19 @@ TEST_F(AlertTrackerTest, RolloutCompletionResolvesAbortedAndStuckOfThatServiceOn
   (void)tracker_.Observe(Failed("api", "deadline"));
   clock_.Advance(std::chrono::seconds(30));
   EXPECT_TRUE(tracker_.Observe(Ev("rollout.reverted", "web")).empty());
-  auto changed = tracker_.Observe(Ev("rollout.complete", "web"));
+  auto changed = tracker_.Observe(Ev("rollout.completed", "web"));
   ASSERT_EQ(changed.size(), 2u);
   for (const Alert& a : changed) {
     EXPECT_EQ(a.status, AlertStatus::kResolved);
     EXPECT_EQ(a.service(), "web");
     EXPECT_EQ(a.ends_at, clock_.WallNow());
     EXPECT_LT(a.starts_at, a.ends_at);
-    EXPECT_EQ(a.event["type"], "rollout.complete");
+    EXPECT_EQ(a.event["type"], "rollout.completed");
   }
   ASSERT_EQ(tracker_.Firing().size(), 1u);
   EXPECT_EQ(tracker_.Firing()[0].service(), "api");
   // Resolved once: completing again changes nothing.
-  EXPECT_TRUE(tracker_.Observe(Ev("rollout.complete", "web")).empty());
+  EXPECT_TRUE(tracker_.Observe(Ev("rollout.completed", "web")).empty());
 }
 
 TEST_F(AlertTrackerTest, CanaryCompletionResolvesToo) {
@@ -100,7 +100,7 @@ TEST_F(AlertTrackerTest, CanaryCompletionResolvesToo) {
 
 TEST_F(AlertTrackerTest, ResolvedAlertFiresAgainOnTheNextFailure) {
   (void)tracker_.Observe(Failed("web", "analysis"));
-  (void)tracker_.Observe(Ev("rollout.complete", "web"));
+  (void)tracker_.Observe(Ev("rollout.completed", "web"));
   auto changed = tracker_.Observe(Failed("web", "analysis"));
   ASSERT_EQ(changed.size(), 1u);
   EXPECT_EQ(changed[0].status, AlertStatus::kFiring);
@@ -152,7 +152,7 @@ TEST_F(AlertTrackerTest, DriftFiresOncePerServiceAndResolvesWhenEveryDriftedInst
 
 TEST_F(AlertTrackerTest, DriftResolvesWhenTheReplacementCompletes) {
   (void)tracker_.Observe(Ev("instance.drift", "web", "web-1"));
-  auto resolved = tracker_.Observe(Ev("rollout.complete", "web"));
+  auto resolved = tracker_.Observe(Ev("rollout.completed", "web"));
   ASSERT_EQ(resolved.size(), 1u);
   EXPECT_EQ(resolved[0].name, kAlertIntegrityDrift);
 }

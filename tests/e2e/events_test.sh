@@ -8,6 +8,7 @@ source "$(dirname "$0")/lib.sh"
 hello_spec "$E2E_DIR/v1.yaml" v1 2
 hello_spec "$E2E_DIR/v2.yaml" v2 2
 hello_spec "$E2E_DIR/v3.yaml" v3 2
+hello_spec "$E2E_DIR/v4.yaml" v4 2 ", HELLO_FAIL_RATE: '1'"  # every GET / answers 500
 
 start_server
 run_cli 0 apply -f "$E2E_DIR/v1.yaml" -m "first" --author alice --wait
@@ -29,13 +30,14 @@ pass "cairn events lists what happened, with figures in -o json"
 # Follow from now on, in the background, as an operator's terminal would.
 FOLLOW_OUT="$E2E_DIR/follow.out"
 "$CAIRN" events -f -o json --last 0 >"$FOLLOW_OUT" 2>"$E2E_DIR/follow.err" &
-FOLLOW_PID=$!
-trap 'kill $FOLLOW_PID 2>/dev/null || true' RETURN
+stop_on_exit $!
 sleep 0.5
 run_cli 0 apply -f "$E2E_DIR/v2.yaml" -m "second" --author bob --wait
 for _ in $(seq 1 50); do grep -q '"revision 2 applied' "$FOLLOW_OUT" && break; sleep 0.1; done
 grep -q '"type":"revision.applied"' "$FOLLOW_OUT" || { cat "$FOLLOW_OUT"; fail "follow missed revision 2"; }
 grep -q '"type":"instance.stopped"' "$FOLLOW_OUT" || fail "follow missed the old instances stopping"
+REPLACED="$(python3 -c 'import json,sys; print(sum(1 for l in sys.stdin if l.strip() and (e := json.loads(l))["type"] == "instance.replaced" and e["data"]["replaced_by"] == 2))' <"$FOLLOW_OUT")"
+[ "$REPLACED" = 2 ] || { cat "$FOLLOW_OUT"; fail "expected 2 instance.replaced events naming revision 2, got $REPLACED"; }
 grep -q '"revision 1 applied' "$FOLLOW_OUT" && fail "follow from now repeated history"
 pass "cairn events -f prints events as they happen"
 
@@ -58,7 +60,6 @@ DUPLICATES="$(json_get_lines() { python3 -c 'import json,sys; [print(json.loads(
 [ -z "$DUPLICATES" ] || fail "follow repeated events: $DUPLICATES"
 NEW_SEQ="$(grep '"revision 3 applied' "$FOLLOW_OUT" | json_get 'd["seq"]')"
 [ "$NEW_SEQ" -gt "$LAST_SEQ" ] || fail "numbering restarted: $NEW_SEQ after $LAST_SEQ"
-kill "$FOLLOW_PID" 2>/dev/null || true
 pass "cairn events -f reconnects after a restart and numbering continues, no event repeated"
 
 # The raw stream: SSE frames, resumed from Last-Event-ID.
@@ -67,3 +68,19 @@ grep -q "^id: $((LAST_SEQ + 1))$" <<<"$SSE" || { echo "$SSE" | head; fail "strea
 grep -q "^id: $LAST_SEQ$" <<<"$SSE" && fail "stream repeated the Last-Event-ID event"
 grep -q '^event: revision.applied$' <<<"$SSE" || fail "stream lacks event names"
 pass "GET /v1/events/stream resumes from Last-Event-ID"
+
+# An instance that fails every request is ejected by the router; the controller reads the
+# router's counters once a second and says so.
+run_cli 0 apply -f "$E2E_DIR/v4.yaml" -m "fails every request" --author dave --wait
+for _ in $(seq 1 60); do curl -sS -o /dev/null --max-time 2 "127.0.0.1:$LISTEN_PORT/" || true; done
+for _ in $(seq 1 30); do
+  "$CAIRN" events hello --last 20 | grep -q "instance.ejected" && break
+  sleep 0.1
+done
+run_cli 0 events hello --last 20 -o json
+EJECTED="$(grep '"type":"instance.ejected"' <<<"$OUT" | head -1)"
+[ -n "$EJECTED" ] || { echo "$OUT"; fail "no instance.ejected event after 60 failed requests"; }
+[ "$(json_get 'd["data"]["version"]' <<<"$EJECTED")" = "revision 4" ] || fail "ejected: $EJECTED"
+[ "$(json_get 'd["data"]["total"] >= 1' <<<"$EJECTED")" = True ] || fail "ejected: $EJECTED"
+contains "$(json_get 'd["message"]' <<<"$EJECTED")" "the router ejected instance hello-"
+pass "an instance the router ejects is an instance.ejected event"
