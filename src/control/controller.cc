@@ -331,11 +331,9 @@ Result<ApplyResult> Controller::AppendSpec(const spec::EnvironmentSpec& proposed
   Audit(author, action, "revision " + std::to_string(head_->number), "ok");
   std::string what =
       rollback_of ? "rollback to revision " + std::to_string(*rollback_of) : "\"" + message + "\"";
-  nlohmann::json data = {{"revision", head_->number},
-                         {"hash", head_->hash},
-                         {"parent_hash", head_->parent_hash},
-                         {"author", author},
-                         {"message", message}};
+  nlohmann::json data = {
+      {"revision", head_->number}, {"hash", head_->hash}, {"parent_hash", head_->parent_hash},
+      {"author", author},          {"message", message},  {"environment", proposed.environment}};
   if (rollback_of) data["rollback_of"] = *rollback_of;
   events_.Add("revision.applied", "", "",
               "revision " + std::to_string(head_->number) + " applied by " + author + ": " + what,

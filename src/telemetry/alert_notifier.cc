@@ -5,7 +5,7 @@ namespace cairn::telemetry {
 Result<std::unique_ptr<AlertNotifier>> AlertNotifier::Create(
     boost::asio::io_context& io, EventLog& events, AlertNotifierOptions options, const Clock* clock,
     std::function<void(const std::string&)> log) {
-  std::unique_ptr<AlertNotifier> notifier(new AlertNotifier(clock, std::move(options)));
+  std::unique_ptr<AlertNotifier> notifier(new AlertNotifier(std::move(options)));
   for (const AlertReceiverConfig& receiver : notifier->options_.receivers) {
     auto url = ParseWebhookUrl(receiver.url);
     if (!url.ok()) {
@@ -17,10 +17,21 @@ Result<std::unique_ptr<AlertNotifier>> AlertNotifier::Create(
         io, receiver.name, *url, notifier->options_.sender, clock, log));
   }
   AlertNotifier* self = notifier.get();
-  notifier->subscription_ = events.Subscribe([self](const Event& event) {
+  // The history is read at the first event, not now: the server attaches the journal (and so
+  // the history) after the notifier subscribes, and before its first event.
+  notifier->subscription_ = events.Subscribe([self, &events](const Event& event) {
+    self->Replay(events, event.seq);
     for (const Alert& alert : self->tracker_.Observe(event)) self->Notify(alert);
   });
   return notifier;
+}
+
+void AlertNotifier::Replay(const EventLog& events, int64_t seq) {
+  if (replayed_) return;
+  replayed_ = true;
+  for (const Event& past : events.Last(kAlertReplayEvents + 1)) {
+    if (past.seq < seq) (void)tracker_.Observe(past);
+  }
 }
 
 void AlertNotifier::Notify(const Alert& alert) {

@@ -2,10 +2,12 @@
 // feeds every event to an AlertTracker and hands each alert that fires (and, when a receiver
 // wants them, each that resolves) to every receiver's WebhookSender in that receiver's format.
 //
-// Alerts live in memory: a restarted server starts with none firing. A condition that still
-// holds fires again when its next event comes (the next crash of a looping instance, the next
-// failed rollout); one that ended while the server was down is not resolved at the receiver,
-// where it times out as receivers do for a source that went quiet.
+// Alerts are derived from events, so a restarted server finds them again: before the first
+// event it sees, the notifier replays the log's newest kAlertReplayEvents (the journal's, after
+// a restart) through its tracker without notifying anyone. An alert that fired before the
+// restart is then resolved at the receiver when its condition ends, as if the server had never
+// stopped. What is not redone: a notification still queued when the server died is not sent
+// again, and an alert whose firing event is older than the replayed window is forgotten.
 //
 // Threading: construct, use and destroy on the controller strand (the thread running `io`).
 // The event listener does no I/O: it queues and returns.
@@ -23,6 +25,10 @@
 #include "telemetry/event_log.h"
 
 namespace cairn::telemetry {
+
+// How many of the newest events a starting server replays to find the alerts still firing:
+// the event log's memory window, so no journal read is needed.
+inline constexpr size_t kAlertReplayEvents = 2000;
 
 struct AlertReceiverConfig {
   std::string name;  // in log lines and the payload's "receiver"
@@ -53,11 +59,14 @@ class AlertNotifier {
   const WebhookSender& sender(size_t i) const { return *senders_[i]; }
 
  private:
-  AlertNotifier(const Clock* clock, AlertNotifierOptions options)
-      : options_(std::move(options)), tracker_(clock) {}
+  explicit AlertNotifier(AlertNotifierOptions options) : options_(std::move(options)) {}
+
+  // Observes the log's newest events before `seq` without notifying (once).
+  void Replay(const EventLog& events, int64_t seq);
 
   AlertNotifierOptions options_;
   AlertTracker tracker_;
+  bool replayed_ = false;
   std::vector<std::unique_ptr<WebhookSender>> senders_;  // one per receiver, same order
   EventSubscription subscription_;                       // last: unsubscribed first
 };

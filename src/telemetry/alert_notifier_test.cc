@@ -56,6 +56,31 @@ TEST_F(AlertNotifierTest, FiringGoesToEveryReceiverResolvedOnlyWhereWanted) {
   EXPECT_TRUE((*notifier)->tracker().Firing().empty());
 }
 
+TEST_F(AlertNotifierTest, AfterARestartAnAlertFiredBeforeItIsResolvedNotFiredAgain) {
+  // What the journal holds when a server starts: the environment and a failed rollout.
+  events_.Add("revision.applied", "", "", "revision 3 applied",
+              {{"revision", 3}, {"environment", "shop"}});
+  const Event failed = events_.Add("rollout.failed", "web", "", "rollout of web failed",
+                                   {{"revision", 3}, {"cause", "analysis"}, {"reason", "5xx"}});
+  clock_.Advance(std::chrono::minutes(10));
+  Receiver am(io_, {200});
+  auto notifier = Make({{"am", am.url(), AlertFormat::kAlertmanager, true}});
+  ASSERT_TRUE(notifier.ok()) << notifier.error().ToString();
+  events_.Add("instance.adopted", "web", "web-1", "adopted running instance web-1");
+  ASSERT_EQ((*notifier)->tracker().Firing().size(), 1u) << "found again in the history";
+  io_.run_for(milliseconds(100));
+  EXPECT_TRUE(am.bodies.empty()) << "replaying history notifies nobody";
+
+  events_.Add("rollout.completed", "web", "", "web complete");
+  RunUntil([&] { return am.bodies.size() == 1; });
+  ASSERT_EQ(am.bodies.size(), 1u);
+  auto resolved = nlohmann::json::parse(am.bodies[0]);
+  EXPECT_EQ(resolved["status"], "resolved");
+  EXPECT_EQ(resolved["commonLabels"]["environment"], "shop");
+  EXPECT_EQ(resolved["alerts"][0]["startsAt"], FormatWallTime(failed.at))
+      << "started when the rollout failed, before the restart";
+}
+
 TEST_F(AlertNotifierTest, RefusesAnHttpsReceiverNamingIt) {
   auto notifier = Make({{"pager", "https://example.com/", AlertFormat::kAlertmanager, true}});
   ASSERT_FALSE(notifier.ok());

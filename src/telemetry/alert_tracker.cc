@@ -21,22 +21,21 @@ bool IsCompletion(const std::string& type) {
 
 }  // namespace
 
-AlertTracker::AlertTracker(const Clock* clock, std::string environment)
-    : clock_(clock), environment_(std::move(environment)) {}
-
 std::map<std::string, std::string> AlertTracker::Labels(const char* name, const Event& event,
                                                         bool with_instance) const {
   std::map<std::string, std::string> labels{{"alertname", name}, {"service", event.service}};
   if (with_instance) labels["instance"] = event.instance;
-  if (!environment_.empty()) labels["environment"] = environment_;
   return labels;
 }
 
 std::string AlertTracker::Fire(const char* name, const char* severity, const Event& event,
                                bool with_instance, std::vector<Alert>* changed) {
   auto labels = Labels(name, event, with_instance);
-  std::string fingerprint = AlertFingerprint(labels);
-  if (firing_.count(fingerprint)) return fingerprint;
+  // Kept by the labels without the environment, so an alert fired before the environment was
+  // renamed still resolves; the receiver sees the labels it was fired with.
+  std::string key = AlertFingerprint(labels);
+  if (firing_.count(key)) return key;
+  if (!environment_.empty()) labels["environment"] = environment_;
   Alert alert;
   alert.name = name;
   alert.labels = std::move(labels);
@@ -48,11 +47,11 @@ std::string AlertTracker::Fire(const char* name, const char* severity, const Eve
   if (auto reason = Figure(event.data, "reason"); !reason.empty())
     alert.annotations["description"] = reason;
   alert.status = AlertStatus::kFiring;
-  alert.starts_at = clock_->WallNow();
+  alert.starts_at = event.at;
   alert.event = EventToJson(event);
   changed->push_back(alert);
-  firing_[fingerprint].alert = std::move(alert);
-  return fingerprint;
+  firing_[key].alert = std::move(alert);
+  return key;
 }
 
 void AlertTracker::Resolve(const std::string& fingerprint, const Event& event,
@@ -62,7 +61,7 @@ void AlertTracker::Resolve(const std::string& fingerprint, const Event& event,
   Alert alert = std::move(it->second.alert);
   firing_.erase(it);
   alert.status = AlertStatus::kResolved;
-  alert.ends_at = clock_->WallNow();
+  alert.ends_at = event.at;
   alert.annotations["resolved_by"] = event.message;
   alert.event = EventToJson(event);
   changed->push_back(std::move(alert));
@@ -82,7 +81,11 @@ void AlertTracker::ResolveService(const std::string& service, const std::set<std
 std::vector<Alert> AlertTracker::Observe(const Event& event) {
   std::vector<Alert> changed;
   const std::string& type = event.type;
-  if (type == "rollout.failed") {
+  if (type == "revision.applied") {
+    if (auto environment = Figure(event.data, "environment"); !environment.empty()) {
+      environment_ = environment;
+    }
+  } else if (type == "rollout.failed") {
     if (Figure(event.data, "cause") == "deadline") {
       Fire(kAlertRolloutStuck, "warning", event, false, &changed);
     } else {

@@ -1,5 +1,6 @@
 // AlertTracker: turns the environment's events into alerts that fire once and resolve when
-// their condition ends. Pure: no I/O, time from the injected clock.
+// their condition ends. Pure: no I/O; an alert starts and ends at the time of the event that
+// fired or resolved it, so replaying past events gives the same alerts.
 //
 // The rules (alertname{labels}: fires on -> resolves on):
 //   CairnRolloutAborted{service}: rollout.failed with cause "analysis" or "aborted"
@@ -26,7 +27,6 @@
 #include <string>
 #include <vector>
 
-#include "core/clock.h"
 #include "telemetry/alert.h"
 #include "telemetry/event.h"
 
@@ -39,11 +39,9 @@ inline constexpr char kAlertIntegrityDrift[] = "CairnIntegrityDrift";
 
 class AlertTracker {
  public:
-  // `environment`, when not empty, becomes every alert's "environment" label.
-  explicit AlertTracker(const Clock* clock, std::string environment = {});
-
-  // The alerts `event` changed, in order: newly firing ones (status kFiring, starts_at now)
-  // and newly resolved ones (kResolved, ends_at now). Empty for most events.
+  // The alerts `event` changed, in order: newly firing ones (status kFiring, starts_at the
+  // event's time) and newly resolved ones (kResolved, ends_at the event's time). Empty for
+  // most events.
   std::vector<Alert> Observe(const Event& event);
 
   // The alerts firing now, ordered by fingerprint.
@@ -65,7 +63,8 @@ class AlertTracker {
   void ResolveService(const std::string& service, const std::set<std::string>& names,
                       const Event& event, std::vector<Alert>* changed);
 
-  const Clock* clock_;
+  // The environment's name from the newest revision.applied: every alert fired after it has
+  // an "environment" label (none before the first revision).
   std::string environment_;
   std::map<std::string, Active> firing_;  // by fingerprint
 };

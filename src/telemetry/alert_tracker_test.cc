@@ -5,9 +5,16 @@
 namespace cairn::telemetry {
 namespace {
 
+// Events happen "now" on this clock; the tests move it.
+FakeClock& TestClock() {
+  static FakeClock clock;
+  return clock;
+}
+
 Event Ev(std::string type, std::string service, std::string instance = {},
          nlohmann::json data = nlohmann::json::object()) {
   Event e;
+  e.at = TestClock().WallNow();
   e.type = std::move(type);
   e.service = std::move(service);
   e.instance = std::move(instance);
@@ -28,8 +35,8 @@ Event Crashed(const std::string& service, const std::string& instance, bool loop
 
 class AlertTrackerTest : public ::testing::Test {
  protected:
-  FakeClock clock_;
-  AlertTracker tracker_{&clock_};
+  FakeClock& clock_ = TestClock();
+  AlertTracker tracker_;
 };
 
 TEST_F(AlertTrackerTest, AnalysisFailureFiresRolloutAbortedWithLabelsAndAnnotations) {
@@ -183,12 +190,42 @@ TEST(AlertFingerprintTest, SameLabelsSameFingerprintOtherLabelsOther) {
   EXPECT_NE(AlertFingerprint({{"ab", ""}}), AlertFingerprint({{"a", "b"}}));
 }
 
-TEST(AlertTrackerEnvironmentTest, EnvironmentBecomesALabel) {
-  FakeClock clock;
-  AlertTracker tracker(&clock, "shop");
-  auto changed = tracker.Observe(Failed("web", "analysis"));
+TEST_F(AlertTrackerTest, TheEnvironmentOfTheNewestRevisionBecomesALabel) {
+  auto before = tracker_.Observe(Failed("api", "analysis"));
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_FALSE(before[0].labels.count("environment")) << "no revision yet";
+
+  (void)tracker_.Observe(
+      Ev("revision.applied", "", "", {{"revision", 1}, {"environment", "shop"}}));
+  auto changed = tracker_.Observe(Failed("web", "analysis"));
   ASSERT_EQ(changed.size(), 1u);
   EXPECT_EQ(changed[0].labels.at("environment"), "shop");
+
+  // Renamed: the alert fired as "shop" still resolves, with the labels it was fired with.
+  (void)tracker_.Observe(
+      Ev("revision.applied", "", "", {{"revision", 2}, {"environment", "store"}}));
+  EXPECT_TRUE(tracker_.Observe(Failed("web", "aborted")).empty()) << "already firing";
+  auto resolved = tracker_.Observe(Ev("rollout.completed", "web"));
+  ASSERT_EQ(resolved.size(), 1u);
+  EXPECT_EQ(resolved[0].labels.at("environment"), "shop");
+  EXPECT_EQ(AlertFingerprint(resolved[0].labels), AlertFingerprint(changed[0].labels));
+}
+
+TEST_F(AlertTrackerTest, ReplayingTheSameEventsLaterGivesTheSameAlerts) {
+  std::vector<Event> history = {Failed("web", "analysis"), Crashed("web", "web-1", true)};
+  std::vector<Alert> first;
+  for (const Event& e : history) {
+    for (Alert& a : tracker_.Observe(e)) first.push_back(std::move(a));
+  }
+  clock_.Advance(std::chrono::hours(2));  // a server restarted much later replays them
+  AlertTracker replayed;
+  for (const Event& e : history) (void)replayed.Observe(e);
+  ASSERT_EQ(replayed.Firing().size(), 2u);
+  auto firing = tracker_.Firing();
+  for (size_t i = 0; i < firing.size(); ++i) {
+    EXPECT_EQ(replayed.Firing()[i].labels, firing[i].labels);
+    EXPECT_EQ(replayed.Firing()[i].starts_at, firing[i].starts_at) << "the event's time, not now";
+  }
 }
 
 }  // namespace

@@ -84,10 +84,18 @@ wait_for "$E2E_DIR/received.jsonl" "$STUCK" 2
 grep -q "receiver pager: answered HTTP 500; retrying in 1s" "$E2E_DIR/server.log" || fail "retry not logged"
 pass "CairnRolloutStuck fired in Alertmanager v4 format, delivered after a retry"
 
+[ "$(sed -n 1p "$E2E_DIR/received.jsonl" | json_get 'd["commonLabels"]["environment"]')" = e2e ] \
+  || fail "the environment is no label: $(sed -n 1p "$E2E_DIR/received.jsonl")"
+
+# The server dies while the alert fires; the restarted one finds it in the event history.
+kill -KILL "$SERVER_PID"
+sleep 0.3
+start_server --config "$E2E_DIR/server.yaml"
 spec "$E2E_DIR/v3.yaml" v3
 run_cli 0 apply -f "$E2E_DIR/v3.yaml" --wait
 wait_for "$E2E_DIR/received.jsonl" 'a["status"] == "resolved" and a["commonLabels"]["alertname"] == "CairnRolloutStuck" and a["alerts"][0]["endsAt"] != "0001-01-01T00:00:00Z"'
-pass "a good apply resolved it"
+[ "$(grep -c '"firing"' "$E2E_DIR/received.jsonl")" = 2 ] || fail "fired again after the restart"
+pass "a good apply after a kill -9 and restart resolved it, without firing it again"
 
 # --- a receiver that never answers does not stall the controller ---------------------------
 kill -TERM "$SERVER_PID"
