@@ -233,6 +233,8 @@ class Controller {
   void ApplyProgressive(const std::string& name, const rollout::RolloutDecision& decision,
                         SteadyTime now);
   void EndProgressive(const std::string& name);
+  // Ends a canary or blue-green a newer head took the place of, counted as superseded.
+  void SupersedeProgressive(const std::string& name);
   // Healthy instances of `service` started from `template_hash`.
   int HealthyInstances(const std::string& service, const std::string& template_hash) const;
   // The rolling machine (controller_rolling.cc): started with a rolling replace of the head,
@@ -297,6 +299,7 @@ class Controller {
   struct Progressive;
   // The router's counters when the rollout's analysis needs them, none otherwise.
   router::RouterStats MeasurementsFor(const Progressive& p);
+  void CountSuperseded(const std::string& name, const Progressive& p);
   std::map<std::string, std::unique_ptr<Progressive>> progressive_;  // by service
   std::map<std::string, TrafficSplit> splits_;              // route splits of progressive rollouts
   std::map<std::string, std::optional<std::string>> meta_;  // see Meta()

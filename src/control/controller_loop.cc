@@ -244,6 +244,8 @@ void Controller::Reconcile(SteadyTime now) {
       }
       (void)Meta(MetaKey("drift", name));  // loads the drift count for status (cached)
       bool had_machine = rollout.machine.has_value();
+      // A rolling machine still running ends here: a newer apply took its place.
+      if (had_machine) ++counters_.rollouts_finished[{name, "rolling", "superseded"}];
       rollout = std::move(fresh);
       // A rolling replace of what runs (the stable revision's template differs) runs under the
       // rolling machine; a scale or the first version of a service is no replace.
@@ -266,7 +268,8 @@ void Controller::Reconcile(SteadyTime now) {
         ReconcileProgressive(name, *target, t.template_hash, target_revision, now)) {
       continue;
     }
-    if (progressive_.count(name)) EndProgressive(name);
+    // Still running when the head moved on (to a rolling change, a removal): superseded.
+    if (progressive_.count(name)) SupersedeProgressive(name);
 
     std::vector<InstanceView> views;
     bool settling = false;

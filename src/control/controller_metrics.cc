@@ -38,7 +38,7 @@ void AddCounters(const ControllerMetrics& m, telemetry::MetricRegistry* r) {
   }
   r->Family("cairn_rollouts_finished_total",
             "Rollouts that ended, by outcome: completed, failed (rolled back by cairn), aborted "
-            "(by a person).",
+            "(by a person), superseded (by a newer apply).",
             MetricType::kCounter);
   for (const auto& [key, n] : m.rollouts_finished) {
     const auto& [service, strategy, outcome] = key;

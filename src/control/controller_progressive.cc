@@ -38,6 +38,10 @@ bool Controller::ReconcileProgressive(const std::string& name, const spec::Servi
   if (it == progressive_.end() || it->second->rollout.new_revision() != target_revision ||
       it->second->stable_revision != stable_revision) {
     // A rollout to start (or resume after a restart): worked out once, not on every tick.
+    if (it != progressive_.end()) {
+      // The one in progress is superseded by a newer revision (or a new stable one).
+      CountSuperseded(name, *it->second);
+    }
     auto stable_spec = SpecOf(stable_revision);
     if (!stable_spec.ok() || !(*stable_spec)->services.count(name)) return false;
     const spec::ServiceSpec& stable = (*stable_spec)->services.at(name);
@@ -253,6 +257,15 @@ router::RouterStats Controller::MeasurementsFor(const Progressive& p) {
   // Collecting the router's counters visits every worker: only when an analysis needs them.
   if (!options_.routes || !p.rollout.WantsMeasurements()) return {};
   return options_.routes->Stats();
+}
+
+void Controller::CountSuperseded(const std::string& name, const Progressive& p) {
+  ++counters_.rollouts_finished[{name, StrategyLabel(p.target), "superseded"}];
+}
+
+void Controller::SupersedeProgressive(const std::string& name) {
+  CountSuperseded(name, *progressive_.at(name));
+  EndProgressive(name);
 }
 
 void Controller::EndProgressive(const std::string& name) {

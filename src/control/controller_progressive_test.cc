@@ -99,6 +99,22 @@ TEST(ControllerProgressiveTest, ACanaryHoldsAtItsManualPauseAndCompletesOnPromot
   EXPECT_EQ(replaced, 2);
 }
 
+TEST(ControllerProgressiveTest, ACanaryOvertakenByANewerApplyIsCountedSuperseded) {
+  FakePublisher routes;
+  ControllerHarness h(WithRoutes(&routes));
+  StartCanary(h, routes);
+  ASSERT_TRUE(h.Apply(ServiceYaml("v3", 2, kCanary)).ok());
+  RunTicks(h, 4);
+  const ControllerMetrics& m = h.controller().counters();
+  EXPECT_EQ(m.rollouts_started.at({"web", "canary"}), 2u);
+  EXPECT_EQ(m.rollouts_finished.at({"web", "canary", "superseded"}), 1u);
+  // A rolling change next ends the second canary too.
+  ASSERT_TRUE(h.Apply(ServiceYaml("v4", 2, "    ports: { http: { listen: 18080 } }\n")).ok());
+  RunTicks(h, 2);
+  EXPECT_EQ(m.rollouts_finished.at({"web", "canary", "superseded"}), 2u);
+  EXPECT_EQ(m.rollouts_finished.size(), 1u) << "nothing completed, failed or aborted";
+}
+
 TEST(ControllerProgressiveTest, AnAbortPutsEveryoneOnStableInTheSameCall) {
   FakePublisher routes;
   ControllerHarness h(WithRoutes(&routes));

@@ -371,6 +371,21 @@ TEST(ControllerRollingMachineTest, APausedReplaceHoldsAcrossARestartAndFinishesO
   EXPECT_FALSE(record->has_value()) << "the finished replace left its record";
 }
 
+TEST(ControllerRollingMachineTest, AReplaceOvertakenByANewerApplyIsCountedSuperseded) {
+  ControllerHarness h;
+  StartReplace(h);
+  ASSERT_TRUE(h.controller().RolloutCommand("web", rollout::RolloutCommand::kPause, "ann").ok());
+  h.Tick();
+  ASSERT_TRUE(h.Apply(ServiceYaml("v3", 3)).ok());
+  h.Tick();
+  const ControllerMetrics& m = h.controller().counters();
+  EXPECT_EQ(m.rollouts_finished.at({"web", "rolling", "superseded"}), 1u);
+  EXPECT_EQ(m.rollouts_started.at({"web", "rolling"}), 2u) << "revision 3's replace started";
+  for (int i = 0; i < 50 && h.Service().rollout != RolloutState::kComplete; ++i) h.Tick();
+  EXPECT_EQ(m.rollouts_finished.at({"web", "rolling", "completed"}), 1u);
+  EXPECT_EQ(m.rollouts_finished.at({"web", "rolling", "superseded"}), 1u);
+}
+
 TEST(ControllerRollingMachineTest, AnAbortedReplaceGoesBackToTheStableRevision) {
   ControllerHarness h;
   StartReplace(h);
