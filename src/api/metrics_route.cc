@@ -32,7 +32,13 @@ telemetry::MetricRegistry CollectMetrics(const control::StatusInfo& status,
   registry.Family("cairn_build_info", "Always 1; the version label says which cairn serves.",
                   telemetry::MetricType::kGauge);
   registry.Add("cairn_build_info", {{"version", CAIRN_VERSION}}, 1);
-  AddRouterMetrics(router ? router->Stats() : router::RouterStats{}, &registry);
+  router::RouterStats traffic = router ? router->Stats() : router::RouterStats{};
+  std::set<std::string> running;
+  for (const auto& service : status.services) {
+    for (const auto& instance : service.instances) running.insert(instance.id);
+  }
+  KeepRunningInstances(running, &traffic);
+  AddRouterMetrics(traffic, &registry);
   control::AddControllerMetrics(counters, status, &registry);
   StoreGcCounters none;
   if (images) {

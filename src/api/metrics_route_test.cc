@@ -54,6 +54,17 @@ TEST(RouterMetricsTest, EveryExportedBoundHoldsExactlyTheRequestsOfItsBuckets) {
   }
 }
 
+TEST(RouterMetricsTest, OnlyRunningInstancesAreExported) {
+  router::RouterStats stats;
+  stats.backends[{"web", "revision 1", "web-old"}].requests[1] = 10;
+  stats.backends[{"web", "revision 2", "web-new"}].requests[1] = 5;
+  stats.violations["no_backend"] = 1;
+  KeepRunningInstances({"web-new"}, &stats);
+  ASSERT_EQ(stats.backends.size(), 1u);
+  EXPECT_EQ(stats.backends.begin()->first.instance, "web-new");
+  EXPECT_EQ(stats.Violations("no_backend"), 1u) << "router-wide counters stay";
+}
+
 TEST(RouterMetricsTest, CountsBytesAndCumulativeLatencyPerInstance) {
   router::RouterStats stats;
   router::BackendStats& b = stats.backends[{"web", "revision 2", "web-ab12"}];

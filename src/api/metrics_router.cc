@@ -39,6 +39,11 @@ const std::vector<RouterLatencyBound>& RouterLatencyBounds() {
   return bounds;
 }
 
+void KeepRunningInstances(const std::set<std::string>& running, router::RouterStats* stats) {
+  std::erase_if(stats->backends,
+                [&](const auto& entry) { return !running.count(entry.first.instance); });
+}
+
 void AddRouterMetrics(const router::RouterStats& stats, telemetry::MetricRegistry* r) {
   r->Family("cairn_router_requests_total",
             "Requests the router answered, by status class (1xx..5xx from the instance; error: "

@@ -7,6 +7,8 @@
 // label of the target's own to `exported_instance`; `instance_id` keeps both meanings intact.
 #pragma once
 
+#include <set>
+#include <string>
 #include <vector>
 
 #include "router/router_stats.h"
@@ -27,6 +29,12 @@ struct RouterLatencyBound {
   double le = 0;   // seconds
 };
 const std::vector<RouterLatencyBound>& RouterLatencyBounds();
+
+// Drops the backends of instances not in `running` (ids): /metrics carries series for the
+// instances that exist now, as Prometheus expects of targets that come and go, so a server
+// that shipped a thousand versions does not export every instance it ever routed to. The
+// router keeps their counters (`cairn traffic`, rollout analysis).
+void KeepRunningInstances(const std::set<std::string>& running, router::RouterStats* stats);
 
 // Declares every router family (so a router with no traffic yet still shows them) and adds
 // the samples in `stats`.

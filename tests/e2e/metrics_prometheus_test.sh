@@ -107,4 +107,22 @@ python3 -c "import sys; v = float('$p99'); sys.exit(0 if 0 < v <= 50.2 else 1)" 
   || fail "histogram_quantile over the router's buckets gave $p99"
 wait_for 'cairn_revisions_total{action="apply"}' 1
 pass "the controller's numbers match: 2 of 2 instances healthy, one apply, p99 $p99 s"
+# Instances that are gone leave the scrape; the router keeps their counters for `cairn traffic`.
+OLD_IDS="$("$CAIRN" status -o json | json_get '" ".join(i["id"] for s in d["services"] for i in s["instances"])')"
+hello_spec "$E2E_DIR/hello2.yaml" v2 2
+run_cli 0 apply -f "$E2E_DIR/hello2.yaml" -m "v2" --author alice --wait
+for _ in $(seq 1 50); do
+  [ "$("$CAIRN" status -o json | json_get 'len([i for s in d["services"] for i in s["instances"]])')" = 2 ] && break
+  sleep 0.1
+done
+curl -fsS --max-time 2 -o /dev/null "127.0.0.1:$LISTEN_PORT/" || fail "request to v2 failed"
+SCRAPE="$(curl -fsS "http://$CAIRN_ADDR/metrics")"
+for id in $OLD_IDS; do
+  grep -q "instance_id=\"$id\"" <<<"$SCRAPE" && fail "instance $id was replaced but /metrics still exports it"
+done
+grep -q 'cairn_router_requests_total{service="hello",version="revision 2"' <<<"$SCRAPE" \
+  || fail "revision 2's instances are not in the scrape"
+run_cli 0 traffic
+for id in $OLD_IDS; do contains "$OUT" "$id"; done
+pass "replaced instances leave /metrics; cairn traffic still shows what they served"
 echo "metrics_prometheus: all passed"
