@@ -30,4 +30,8 @@ size_t CohortVersionIndex(const std::vector<VersionRoute>& versions, uint32_t bu
 // request. -1 when every weight is 0.
 int IndexByHash(std::span<const uint32_t> weights, uint64_t hash);
 
+// The value of cookie `name` in a Cookie header's `cookies` ("a=1; b=2"); empty when absent.
+// A cookie cohort's key.
+std::string_view CookieValue(std::string_view cookies, std::string_view name);
+
 }  // namespace cairn::router

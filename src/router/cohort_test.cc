@@ -155,5 +155,15 @@ TEST(CohortTest, IndexByHashSplitsByWeight) {
   EXPECT_EQ(IndexByHash(none, 5), -1);
 }
 
+TEST(CohortTest, CookieValueFindsTheNamedCookieOnly) {
+  EXPECT_EQ(CookieValue("a=1; user=u-42; b=2", "user"), "u-42");
+  EXPECT_EQ(CookieValue("user=first", "user"), "first");
+  EXPECT_EQ(CookieValue("xuser=1; user=2", "user"), "2") << "a longer name is another cookie";
+  EXPECT_EQ(CookieValue("a=1;user=3", "user"), "3") << "no space after the semicolon";
+  EXPECT_EQ(CookieValue("a=1; b=2", "user"), "");
+  EXPECT_EQ(CookieValue("", "user"), "");
+  EXPECT_EQ(CookieValue("user", "user"), "") << "a pair without '=' has no value";
+}
+
 }  // namespace
 }  // namespace cairn::router

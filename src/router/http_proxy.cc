@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "router/cohort.h"
 #include "router/http_response.h"
 #include "router/io_util.h"
 #include "router/request_log.h"
@@ -38,27 +39,6 @@ constexpr size_t kBufferSize = 16 * 1024;
 // at 16 KiB a 16 KiB body plus its head took two of each (callgrind and strace figures in
 // docs/benchmarks.md, Router, Profile). 64 KiB is nginx's default proxy_buffers total.
 constexpr size_t kResponseBufferSize = 64 * 1024;
-
-const char* ReasonPhrase(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 408:
-      return "Request Timeout";
-    case 414:
-      return "URI Too Long";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Error";
-  }
-}
 
 // A growable byte window [begin, end) over a vector.
 struct Buffer {
@@ -86,19 +66,6 @@ struct Buffer {
   char* tail() { return data.data() + end; }
   size_t room() const { return data.size() - end; }
 };
-
-std::string_view CookieValue(std::string_view cookies, std::string_view name) {
-  while (!cookies.empty()) {
-    size_t semi = cookies.find(';');
-    std::string_view pair = cookies.substr(0, semi);
-    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    size_t eq = pair.find('=');
-    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
-    if (semi == std::string_view::npos) break;
-    cookies.remove_prefix(semi + 1);
-  }
-  return {};
-}
 
 // The value of the first Cookie header, empty when absent.
 std::string_view CookieHeader(const std::vector<HttpHeader>& headers) {
@@ -144,6 +111,8 @@ class HttpConnection {
         if (st == ParseStatus::kComplete) co_return true;
         if (st == ParseStatus::kError) {
           w_.stats().CountError(error);
+          StartRefusedLog();
+          AccessLine access_line{*this, HeadBegan(deadline)};
           co_await SendError(HttpErrorStatus(error));
           co_return false;
         }
@@ -160,6 +129,8 @@ class HttpConnection {
         if (timer_.fired()) {
           if (started) {
             w_.stats().CountTimeout(TimeoutKind::kHeadRead);
+            StartRefusedLog();
+            AccessLine access_line{*this, HeadBegan(deadline)};
             co_await SendError(408);
           } else {
             w_.stats().CountTimeout(TimeoutKind::kClientIdle);
@@ -170,6 +141,24 @@ class HttpConnection {
       if (!started) deadline = std::chrono::steady_clock::now() + opt_.head_timeout;
       started = true;
       in_.end += n;
+    }
+  }
+
+  // When the head whose read ends at `deadline` began to arrive: read off the deadline, so the
+  // request path pays no clock read for a line only refused requests need (the worker's clock
+  // is the steady clock these deadlines use).
+  SteadyTime HeadBegan(SteadyTime deadline) const { return deadline - opt_.head_timeout; }
+
+  // Turns on the access line of a request refused while its head was read, when the
+  // listener logs.
+  void StartRefusedLog() {
+    log_.on = false;
+    RouteTableSnapshot table = w_.Table();
+    if (!table) return;
+    for (const ListenerRoute& l : table->listeners) {
+      if (l.name != listener_ || !l.access_log) continue;
+      log_.on = true;
+      log_.Refused(l.service);
     }
   }
 

@@ -51,4 +51,8 @@ class ChunkedDecoder {
 // length.
 size_t WriteChunkHeader(size_t size, char* out);
 
+// The reason phrase of a status the router answers on its own (400, 408, 414, 431, 502, 503,
+// 504); "Error" for any other.
+const char* ReasonPhrase(int status);
+
 }  // namespace cairn::router

@@ -33,6 +33,19 @@ struct RequestLog {
     version.clear();
     instance.clear();
   }
+  // A request refused before a head could be trusted (400, 408, 414, 431): "-" for what was
+  // not read.
+  void Refused(const std::string& service_name) {
+    status = 0;
+    bytes = 0;
+    minor_version = 1;
+    end = SteadyTime{};
+    method.assign("-");
+    target.assign("-");
+    service.assign(service_name);
+    version.clear();
+    instance.clear();
+  }
   void Upstream(const VersionRoute& v, const Backend& b) {
     version.assign(v.version);
     instance.assign(b.instance_id);

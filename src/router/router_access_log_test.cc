@@ -113,5 +113,36 @@ TEST_F(RouterAccessLogTest, AnAnswerTheRouterMakesItselfIsLoggedToo) {
   EXPECT_NE(lines[0].find("ms web \"-\" -"), std::string::npos) << lines[0];
 }
 
+TEST_F(RouterAccessLogTest, ARequestRefusedBeforeItsHeadParsedIsLoggedWithDashes) {
+  TestBackend a("a");
+  Start(Table(a.port(), true), Options(AccessLogFormat::kJson));
+  // Both framings at once: a smuggling shape, refused with 400 before any backend sees it.
+  EXPECT_EQ(Roundtrip("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+                .status,
+            400);
+  std::vector<std::string> lines = StopAndReadLines();
+  ASSERT_EQ(lines.size(), 1u);
+  nlohmann::json j = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(j["status"], 400);
+  EXPECT_EQ(j["method"], "-");
+  EXPECT_EQ(j["target"], "-");
+  EXPECT_EQ(j["service"], "web");
+  EXPECT_EQ(j["instance"], "");
+  EXPECT_GT(j["bytes"].get<int>(), 0);
+}
+
+TEST_F(RouterAccessLogTest, AHeadThatNeverCompletesIsLoggedAs408) {
+  TestBackend a("a");
+  RouterOptions options = Options(AccessLogFormat::kText);
+  options.head_timeout = Duration(200);
+  Start(Table(a.port(), true), options);
+  EXPECT_EQ(Roundtrip("GET / HTTP/1.1\r\nHost: x\r\n").status, 408);  // no blank line
+  std::vector<std::string> lines = StopAndReadLines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find(" access 127.0.0.1 \"- - HTTP/1.1\" 408 "), std::string::npos)
+      << lines[0];
+}
+
 }  // namespace
 }  // namespace cairn::router
