@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Alerts end to end: a rollout stuck past its progress deadline fires CairnRolloutStuck at a
 # real webhook receiver in Alertmanager's v4 format (after a retry: the receiver answers 500
-# first), a good apply resolves it; then a receiver that accepts and never answers does not
-# stall the controller or the API.
+# first), a good apply resolves it, also after the server was killed and restarted while it
+# fired; an instance that keeps exiting fires CairnCrashLoop, resolved once it is replaced;
+# then a receiver that accepts and never answers does not stall the controller or the API.
 source "$(dirname "$0")/lib.sh"
 
 # receiver MODE PORT FILE: "record" answers 500 to the first POST and 200 after, appending
@@ -36,10 +37,10 @@ PY
 PROGRESS_DEADLINE=3s  # a stuck rollout fires its alert soon
 spec() { hello_spec "$1" "$2" 1 "${3:-}"; }
 
-# wait_for FILE PY_EXPR [N]: until N (default 1) JSON lines `a` of FILE satisfy PY_EXPR
-# (20 s at most).
+# wait_for FILE PY_EXPR [N] [TRIES]: until N (default 1) JSON lines `a` of FILE satisfy
+# PY_EXPR, trying TRIES times (default 200: 20 s and more).
 wait_for() {
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 "${4:-200}"); do
     python3 - "$1" "$2" "${3:-1}" <<'PY' && return 0
 import json, os, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()] if os.path.exists(sys.argv[1]) else []
@@ -96,6 +97,17 @@ run_cli 0 apply -f "$E2E_DIR/v3.yaml" --wait
 wait_for "$E2E_DIR/received.jsonl" 'a["status"] == "resolved" and a["commonLabels"]["alertname"] == "CairnRolloutStuck" and a["alerts"][0]["endsAt"] != "0001-01-01T00:00:00Z"'
 [ "$(grep -c '"firing"' "$E2E_DIR/received.jsonl")" = 2 ] || fail "fired again after the restart"
 pass "a good apply after a kill -9 and restart resolved it, without firing it again"
+
+# --- a crash loop: an instance that exits at once, five short runs in a row (~15 s) --------
+# cairn-hello refuses the rate and exits 2; a deadline long enough for the loop to show.
+PROGRESS_DEADLINE=60s spec "$E2E_DIR/crash.yaml" v4 ", HELLO_FAIL_RATE: '2'"
+run_cli 0 apply -f "$E2E_DIR/crash.yaml"
+LOOP='a["status"] == "firing" and a["commonLabels"]["alertname"] == "CairnCrashLoop" and a["commonLabels"]["instance"].startswith("hello-") and a["alerts"][0]["annotations"]["severity"] == "critical"'
+wait_for "$E2E_DIR/received.jsonl" "$LOOP" 1 300
+spec "$E2E_DIR/v5.yaml" v5
+run_cli 0 apply -f "$E2E_DIR/v5.yaml" --wait
+wait_for "$E2E_DIR/received.jsonl" 'a["status"] == "resolved" and a["commonLabels"]["alertname"] == "CairnCrashLoop"'
+pass "an instance in a crash loop fired CairnCrashLoop; replacing it resolved the alert"
 
 # --- a receiver that never answers does not stall the controller ---------------------------
 kill -TERM "$SERVER_PID"
