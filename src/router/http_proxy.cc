@@ -244,6 +244,7 @@ class HttpConnection {
     for (int attempt = 1;; ++attempt) {
       BackendStats& stats =
           w_.stats().For(service->service, version->version, backend->instance_id);
+      StatsHold hold(stats);  // the exchange awaits; the entry must outlive it
       if (log_.on) log_.Upstream(*version, *backend);
       w_.routing().OnRequestStart(*backend);
       bool may_retry = !has_body && head_.IsIdempotent() && attempt < opt_.max_attempts;

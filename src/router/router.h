@@ -51,6 +51,10 @@ struct RouterOptions {
   // far above the keepalive pings of database, cache and SSH clients, so live connections that
   // merely wait are not cut, and a service moved from behind nginx keeps its behaviour.
   Duration tcp_idle_timeout{600000};
+  // The counters of an instance whose version left the route table are kept this long (for
+  // `cairn traffic` after a rollout), then dropped once nothing uses them, so a router that
+  // served a thousand versions does not keep a thousand versions' counters.
+  Duration stats_retention{600000};
   // Idle upstream connections kept per backend per worker.
   size_t max_idle_per_backend = 64;
   // Tries per request including the first (retries also need the RoutingState budget).

@@ -117,6 +117,27 @@ BackendStats& WorkerStats::For(const std::string& service, const std::string& ve
   return it->second.stats;
 }
 
+size_t WorkerStats::Retire(const std::function<bool(const BackendKey&)>& routed, SteadyTime now,
+                           Duration retention) {
+  size_t dropped = 0;
+  for (auto it = backends_.begin(); it != backends_.end();) {
+    Entry& e = it->second;
+    if (routed(e.key)) {
+      e.unrouted_since = SteadyTime{};
+    } else if (e.unrouted_since == SteadyTime{}) {
+      e.unrouted_since = now;
+    }
+    bool expired = e.unrouted_since != SteadyTime{} && now - e.unrouted_since >= retention;
+    if (expired && e.stats.holders == 0 && e.stats.active_connections == 0) {
+      it = backends_.erase(it);
+      ++dropped;
+    } else {
+      ++it;
+    }
+  }
+  return dropped;
+}
+
 void WorkerStats::MergeInto(RouterStats* out) const {
   for (const auto& [_, entry] : backends_) out->backends[entry.key].Merge(entry.stats);
   for (int i = 1; i < static_cast<int>(HttpError::kCount); ++i) {

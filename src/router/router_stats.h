@@ -8,11 +8,14 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <tuple>
 #include <unordered_map>
 
+#include "core/clock.h"
+#include "core/units.h"
 #include "router/http_request.h"
 
 namespace cairn::router {
@@ -55,6 +58,9 @@ struct BackendStats {
   int64_t active_connections = 0;  // open upstream connections (HTTP) or sessions (TCP)
   uint64_t ejections = 0;          // outlier ejections this backend's failures caused
   uint64_t retries = 0;            // requests retried elsewhere after failing here
+  // Worker bookkeeping, not a measurement (never merged): sessions holding this entry now.
+  // WorkerStats::Retire keeps an entry while it is held (see StatsHold).
+  int32_t holders = 0;
 
   uint64_t Requests(StatusClass c) const { return requests[static_cast<int>(c)]; }
   uint64_t TotalRequests() const;
@@ -85,11 +91,33 @@ struct RouterStats {
   BackendStats ForVersion(const std::string& service, const std::string& version) const;
 };
 
+// Keeps a worker's BackendStats entry alive while a session uses it across awaits (an
+// upstream connect, an exchange, a tunnel): Retire never drops a held entry.
+class StatsHold {
+ public:
+  explicit StatsHold(BackendStats& stats) : stats_(&stats) { ++stats_->holders; }
+  ~StatsHold() { --stats_->holders; }
+  StatsHold(const StatsHold&) = delete;
+  StatsHold& operator=(const StatsHold&) = delete;
+
+ private:
+  BackendStats* stats_;
+};
+
 // One worker's counters. Worker thread only.
 class WorkerStats {
  public:
+  // The entry of one backend, created on first use. The reference stays valid until Retire
+  // drops the entry, which it never does while a StatsHold holds it or connections are open.
   BackendStats& For(const std::string& service, const std::string& version,
                     const std::string& instance);
+  // Drops the entries of backends whose version left the route table (`routed` false) at
+  // least `retention` ago and that nothing uses (no holder, no open upstream connection), so
+  // a long-lived router does not keep every instance it ever served. `now` dates when an
+  // entry was first seen unrouted; one seen routed again starts over. Returns how many went.
+  size_t Retire(const std::function<bool(const BackendKey&)>& routed, SteadyTime now,
+                Duration retention);
+  size_t size() const { return backends_.size(); }
   void CountError(HttpError e) { ++http_errors_[static_cast<int>(e)]; }
   void CountTimeout(TimeoutKind k) { ++timeouts_[static_cast<int>(k)]; }
   void CountUpstreamMalformed() { ++upstream_malformed_; }
@@ -102,6 +130,7 @@ class WorkerStats {
   struct Entry {
     BackendKey key;
     BackendStats stats;
+    SteadyTime unrouted_since{};  // when Retire first saw it out of the table; {}: routed
   };
   std::unordered_map<std::string, Entry> backends_;
   std::string scratch_key_;

@@ -409,5 +409,33 @@ TEST(LatencyHistogramTest, SumAddsEveryLatencyAndMerges) {
   EXPECT_EQ(a.SumMicros(), 150u + 2500u + 90000000u);
 }
 
+TEST_F(RouterTest, CountersOfAVersionThatLeftTheTableGoOnceNothingUsesThem) {
+  TestBackend a("a");
+  TestBackend b("b");
+  RouterOptions options;
+  options.stats_retention = Duration(0);  // drop as soon as nothing uses them
+  Start(MakeTable({MakeVersion("revision 1", 10000, {MakeBackend("web-1-a", a.port())})}), options);
+  // A request in flight on revision 1 while a table without it is published: its counters
+  // stay while its upstream connection is open (ASan would see a use after free). The
+  // StatsHold that covers the connect, before any connection exists, is unit-tested
+  // (router_stats_test.cc).
+  std::thread slow(
+      [&] { EXPECT_EQ(Roundtrip("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").status, 200); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(router_
+                  ->Publish(MakeTable(
+                      {MakeVersion("revision 2", 10000, {MakeBackend("web-2-b", b.port())})}))
+                  .ok());
+  slow.join();
+  EXPECT_EQ(Roundtrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n").status, 200);
+  bool gone = false;
+  for (int i = 0; i < 40 && !gone; ++i) {  // the prune runs once a second per worker
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    gone = router_->Stats().ForVersion("web", "revision 1").TotalRequests() == 0;
+  }
+  EXPECT_TRUE(gone) << "revision 1's counters are still kept";
+  EXPECT_EQ(router_->Stats().ForVersion("web", "revision 2").TotalRequests(), 1u);
+}
+
 }  // namespace
 }  // namespace cairn::router

@@ -36,6 +36,7 @@ awaitable<void> TcpSession(Worker& worker, tcp::socket client, std::string liste
     if (!backend) break;
     BackendStats& stats =
         worker.stats().For(service->service, version->version, backend->instance_id);
+    StatsHold hold(stats);  // held across the connect and the tunnel
     worker.routing().OnRequestStart(*backend);
     error_code ec;
     tcp::socket up(client.get_executor());

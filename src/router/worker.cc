@@ -71,9 +71,26 @@ void Worker::ArmPruneTimer() {
   prune_timer_.expires_after(kPruneInterval);
   prune_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
-    pool_.Prune(Table().get(), clock_->Now());
+    Prune();
     ArmPruneTimer();
   });
+}
+
+void Worker::Prune() {
+  const RouteTable* table = Table().get();
+  SteadyTime now = clock_->Now();
+  pool_.Prune(table, now);  // first: pooled connections to gone backends hold their counters
+  if (table == nullptr) return;
+  stats_.Retire(
+      [table](const BackendKey& key) {
+        const ServiceRoute* service = table->FindService(key.service);
+        if (service == nullptr) return false;
+        for (const VersionRoute& v : service->versions) {
+          if (v.version == key.version) return true;
+        }
+        return false;
+      },
+      now, options_.stats_retention);
 }
 
 void Worker::ArmDeadline(DeadlineList::Entry& entry, tcp::socket& socket, Duration timeout) {
@@ -121,7 +138,7 @@ const RouteTableSnapshot& Worker::Table() {
 }
 
 void Worker::Refresh() {
-  asio::post(io_, [this] { pool_.Prune(Table().get(), clock_->Now()); });
+  asio::post(io_, [this] { Prune(); });
 }
 
 void Worker::AddListener(const std::string& name, ListenerProtocol protocol, std::string service,

@@ -80,6 +80,9 @@ class Worker {
   };
   boost::asio::awaitable<void> AcceptLoop(std::shared_ptr<Listener> listener);
   void ArmPruneTimer();
+  // Prunes the pool against the current table, then retires the counters of versions that
+  // left it (RouterOptions::stats_retention).
+  void Prune();
   void ArmSweepTimer();
   void ArmLogFlushTimer();
 

@@ -484,16 +484,25 @@ async function refresh() {
   }
 }
 
+// Requests per second per service, from each backend's growth since the last refresh: a
+// backend whose counters the router dropped (its version left the routes long ago) does not
+// make the service's rate dip, and a new one counts from zero.
 function measureRates() {
   const now = performance.now();
-  const totals = new Map();
+  const totals = new Map();  // JSON [service, version, instance] -> total
   for (const b of state.traffic.backends || []) {
-    totals.set(b.service, (totals.get(b.service) || 0) + b.total);
+    totals.set(JSON.stringify([b.service, b.version, b.instance]), b.total);
   }
   const last = state.lastTotals;
   if (last && now - last.at > 250) {
-    state.rates = new Map([...totals].map(([service, total]) =>
-      [service, Math.max(0, total - (last.totals.get(service) || 0)) / ((now - last.at) / 1000)]));
+    const grown = new Map();
+    for (const [key, total] of totals) {
+      const service = JSON.parse(key)[0];
+      const before = last.totals.get(key) || 0;
+      grown.set(service, (grown.get(service) || 0) + Math.max(0, total - before));
+    }
+    const seconds = (now - last.at) / 1000;
+    state.rates = new Map([...grown].map(([service, n]) => [service, n / seconds]));
   }
   if (!last || now - last.at > 250) state.lastTotals = { at: now, totals };
 }
