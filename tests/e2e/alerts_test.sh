@@ -6,51 +6,8 @@
 # then a receiver that accepts and never answers does not stall the controller or the API.
 source "$(dirname "$0")/lib.sh"
 
-# receiver MODE PORT FILE: "record" answers 500 to the first POST and 200 after, appending
-# every body as one JSON line to FILE; "hang" reads each request and never answers.
-receiver() {
-  python3 - "$@" <<'PY' &
-import http.server, json, socket, sys, threading, time
-mode, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-if mode == "hang":
-    srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", port)); srv.listen(16)
-    held = []
-    while True:
-        conn, _ = srv.accept(); held.append(conn)
-        conn.recv(65536)
-        with open(path, "a") as f: f.write("request\n")
-count = [0]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        count[0] += 1
-        with open(path, "a") as f: f.write(json.dumps(json.loads(body)) + "\n")
-        self.send_response(500 if count[0] == 1 else 200)
-        self.send_header("Content-Length", "0"); self.end_headers()
-    def log_message(self, *a): pass
-http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
-PY
-  stop_on_exit $!
-}
-
 PROGRESS_DEADLINE=3s  # a stuck rollout fires its alert soon
 spec() { hello_spec "$1" "$2" 1 "${3:-}"; }
-
-# wait_for FILE PY_EXPR [N] [TRIES]: until N (default 1) JSON lines `a` of FILE satisfy
-# PY_EXPR, trying TRIES times (default 200: 20 s and more).
-wait_for() {
-  for _ in $(seq 1 "${4:-200}"); do
-    python3 - "$1" "$2" "${3:-1}" <<'PY' && return 0
-import json, os, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()] if os.path.exists(sys.argv[1]) else []
-sys.exit(0 if sum(1 for a in lines if eval(sys.argv[2], {"a": a})) >= int(sys.argv[3]) else 1)
-PY
-    sleep 0.1
-  done
-  echo "received:"; cat "$1" 2>/dev/null || true
-  fail "no notification matching: $2"
-}
 
 # A bad configuration stops the server with the file's position.
 printf 'alerts:\n  receivers:\n    - name: pager\n      url: https://example.com/hook\n' >"$E2E_DIR/bad.yaml"
@@ -60,7 +17,7 @@ pass "https receiver refused at config load with file:line:col"
 
 # --- delivery with a retry, firing then resolved -------------------------------------------
 RECORD_PORT="$(free_port)"
-receiver record "$RECORD_PORT" "$E2E_DIR/received.jsonl"
+alert_receiver record-500-first "$RECORD_PORT" "$E2E_DIR/received.jsonl"
 cat >"$E2E_DIR/server.yaml" <<YAML
 alerts:
   receivers:
@@ -77,9 +34,9 @@ spec "$E2E_DIR/v2.yaml" v2 ", HELLO_UNHEALTHY: '1'"
 run_cli 4 apply -f "$E2E_DIR/v2.yaml" --wait
 
 STUCK='a["version"] == "4" and a["status"] == "firing" and a["receiver"] == "pager" and a["commonLabels"]["alertname"] == "CairnRolloutStuck" and a["commonLabels"]["service"] == "hello" and a["alerts"][0]["status"] == "firing" and len(a["alerts"][0]["fingerprint"]) == 16 and a["alerts"][0]["endsAt"] == "0001-01-01T00:00:00Z" and "progress deadline" in a["alerts"][0]["annotations"]["summary"]'
-wait_for "$E2E_DIR/received.jsonl" "$STUCK"
+wait_for_json_line "$E2E_DIR/received.jsonl" "$STUCK"
 # The first POST got 500: the same notification came again.
-wait_for "$E2E_DIR/received.jsonl" "$STUCK" 2
+wait_for_json_line "$E2E_DIR/received.jsonl" "$STUCK" 2
 [ "$(sed -n 1p "$E2E_DIR/received.jsonl")" = "$(sed -n 2p "$E2E_DIR/received.jsonl")" ] \
   || fail "the second POST is not the retry of the first"
 grep -q "receiver pager: answered HTTP 500; retrying in 1s" "$E2E_DIR/server.log" || fail "retry not logged"
@@ -94,7 +51,7 @@ sleep 0.3
 start_server --config "$E2E_DIR/server.yaml"
 spec "$E2E_DIR/v3.yaml" v3
 run_cli 0 apply -f "$E2E_DIR/v3.yaml" --wait
-wait_for "$E2E_DIR/received.jsonl" 'a["status"] == "resolved" and a["commonLabels"]["alertname"] == "CairnRolloutStuck" and a["alerts"][0]["endsAt"] != "0001-01-01T00:00:00Z"'
+wait_for_json_line "$E2E_DIR/received.jsonl" 'a["status"] == "resolved" and a["commonLabels"]["alertname"] == "CairnRolloutStuck" and a["alerts"][0]["endsAt"] != "0001-01-01T00:00:00Z"'
 [ "$(grep -c '"firing"' "$E2E_DIR/received.jsonl")" = 2 ] || fail "fired again after the restart"
 pass "a good apply after a kill -9 and restart resolved it, without firing it again"
 
@@ -103,17 +60,17 @@ pass "a good apply after a kill -9 and restart resolved it, without firing it ag
 PROGRESS_DEADLINE=60s spec "$E2E_DIR/crash.yaml" v4 ", HELLO_FAIL_RATE: '2'"
 run_cli 0 apply -f "$E2E_DIR/crash.yaml"
 LOOP='a["status"] == "firing" and a["commonLabels"]["alertname"] == "CairnCrashLoop" and a["commonLabels"]["instance"].startswith("hello-") and a["alerts"][0]["annotations"]["severity"] == "critical"'
-wait_for "$E2E_DIR/received.jsonl" "$LOOP" 1 300
+wait_for_json_line "$E2E_DIR/received.jsonl" "$LOOP" 1 300
 spec "$E2E_DIR/v5.yaml" v5
 run_cli 0 apply -f "$E2E_DIR/v5.yaml" --wait
-wait_for "$E2E_DIR/received.jsonl" 'a["status"] == "resolved" and a["commonLabels"]["alertname"] == "CairnCrashLoop"'
+wait_for_json_line "$E2E_DIR/received.jsonl" 'a["status"] == "resolved" and a["commonLabels"]["alertname"] == "CairnCrashLoop"'
 pass "an instance in a crash loop fired CairnCrashLoop; replacing it resolved the alert"
 
 # --- a receiver that never answers does not stall the controller ---------------------------
 kill -TERM "$SERVER_PID"
 for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
 HANG_PORT="$(free_port)"
-receiver hang "$HANG_PORT" "$E2E_DIR/hung.txt"
+alert_receiver hang "$HANG_PORT" "$E2E_DIR/hung.txt"
 start_server --alert-webhook "http://127.0.0.1:$HANG_PORT/hook" \
   --alert-webhook "http://127.0.0.1:$RECORD_PORT/second"
 spec "$E2E_DIR/v4.yaml" v4 ", HELLO_UNHEALTHY: '1'"
@@ -138,7 +95,7 @@ done
 wait "$APPLY_PID" || { cat "$E2E_DIR/apply5.out"; fail "the rollout did not complete while the receiver hangs"; }
 [ "$(curl -fsS --max-time 2 "127.0.0.1:$LISTEN_PORT/" | json_get 'd["version"]')" = v5 ] || fail "v5 serves"
 # The other receiver was not held up by the hanging one.
-wait_for "$E2E_DIR/received.jsonl" 'a["receiver"] == "webhook-2" and a["status"] == "resolved"'
+wait_for_json_line "$E2E_DIR/received.jsonl" 'a["receiver"] == "webhook-2" and a["status"] == "resolved"'
 # The hung attempt timed out and is being retried, in the log and at the receiver.
 for _ in $(seq 1 100); do
   [ "$(wc -l <"$E2E_DIR/hung.txt")" -ge 2 ] && break

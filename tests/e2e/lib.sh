@@ -38,6 +38,50 @@ stop_extra_processes() {
   return 0
 }
 
+# alert_receiver MODE PORT FILE: a webhook receiver on loopback, stopped on exit. "record"
+# appends every body as one JSON line to FILE and answers 200 ("record-500-first": 500 to the
+# first POST, to see a retry); "hang" reads each request and never answers.
+alert_receiver() {
+  python3 - "$@" <<'PY' &
+import http.server, json, socket, sys, threading, time
+mode, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+if mode == "hang":
+    srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port)); srv.listen(16)
+    held = []
+    while True:
+        conn, _ = srv.accept(); held.append(conn)
+        conn.recv(65536)
+        with open(path, "a") as f: f.write("request\n")
+count = [0]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        count[0] += 1
+        with open(path, "a") as f: f.write(json.dumps(json.loads(body)) + "\n")
+        self.send_response(500 if mode == "record-500-first" and count[0] == 1 else 200)
+        self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+PY
+  stop_on_exit $!
+}
+
+# wait_for_json_line FILE PY_EXPR [N] [TRIES]: until N (default 1) JSON lines `a` of FILE satisfy
+# PY_EXPR, trying TRIES times (default 200: 20 s and more).
+wait_for_json_line() {
+  for _ in $(seq 1 "${4:-200}"); do
+    python3 - "$1" "$2" "${3:-1}" <<'PY' && return 0
+import json, os, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()] if os.path.exists(sys.argv[1]) else []
+sys.exit(0 if sum(1 for a in lines if eval(sys.argv[2], {"a": a})) >= int(sys.argv[3]) else 1)
+PY
+    sleep 0.1
+  done
+  echo "received:"; cat "$1" 2>/dev/null || true
+  fail "no notification matching: $2"
+}
+
 # start_prometheus PORT: Debian's Prometheus on loopback with $E2E_DIR/prometheus.yml and its
 # own data in $E2E_DIR/tsdb (kept across a restart), stopped on exit; its pid in $PROM_PID.
 start_prometheus() {

@@ -1,7 +1,9 @@
 # Images end to end: two versions of the demo service's image are built into cairn's store, run
 # under runc with a read-only root (the instance's own attempt to write to / fails, in its
 # log), and replaced by a rolling update behind the router without a failed request; the plan
-# names the digest that replaces which; gc keeps what the history needs after the tags go.
+# names the digest that replaces which; a root changed on disk is found, its instances replaced
+# and CairnIntegrityDrift sent to a webhook receiver (then resolved); gc keeps what the
+# history needs after the tags go.
 source "$(dirname "$0")/lib.sh"
 command -v runc >/dev/null || fail "runc is not installed (scripts/install-deps installs it)"
 [ -x /bin/busybox ] || fail "busybox-static is not installed (scripts/install-deps installs it)"
@@ -43,7 +45,10 @@ YAML
 image_spec "$E2E_DIR/v1.yaml" web:1
 image_spec "$E2E_DIR/v2.yaml" web:2
 
-start_server
+# Integrity drift pages someone: a webhook receiver gets CairnIntegrityDrift (see below).
+ALERT_PORT="$(free_port)"
+alert_receiver record "$ALERT_PORT" "$E2E_DIR/alerts.jsonl"
+start_server --alert-webhook "http://127.0.0.1:$ALERT_PORT/hook"
 run_cli 0 image build "$E2E_DIR/img" --tag web:1 --entrypoint "$ENTRY" -e HELLO_VERSION=v1
 d1="$(awk '{print $3}' <<<"$OUT")"
 run_cli 0 image build "$E2E_DIR/img" --tag web:2 --entrypoint "$ENTRY" -e HELLO_VERSION=v2
@@ -117,6 +122,9 @@ contains "$OUT" "2 instance(s) replaced because their image root changed"
 run_cli 0 verify
 contains "$OUT" "$d2: intact"
 pass "a root changed under running instances is found by cairn verify and they are replaced from the store"
+wait_for_json_line "$E2E_DIR/alerts.jsonl" 'a["status"] == "firing" and a["commonLabels"]["alertname"] == "CairnIntegrityDrift" and a["commonLabels"]["service"] == "web"'
+wait_for_json_line "$E2E_DIR/alerts.jsonl" 'a["status"] == "resolved" and a["commonLabels"]["alertname"] == "CairnIntegrityDrift"'
+pass "the drift fired CairnIntegrityDrift at the receiver, resolved once both instances were replaced"
 
 run_cli 0 image rm web:1
 run_cli 0 image rm web:2
