@@ -1,6 +1,7 @@
 # `cairn rollout` as a person drives a canary: v1 starts plainly, v2 goes out as a canary that
 # holds at half the traffic until promoted, v3 goes out as a canary and is aborted. Checks the
-# answers through the router port, `rollout status` (text, JSON, --watch) and the exit codes.
+# answers through the router port, `rollout status` (text, JSON, --watch) and the exit codes,
+# and that the abort reaches a webhook receiver as CairnRolloutAborted.
 source "$(dirname "$0")/lib.sh"
 ROLLING="      rolling: { max_surge: 1, max_unavailable: 0, progress_deadline: 20s }"
 CANARY="      canary:
@@ -20,7 +21,10 @@ wait_for_phase() {
   fail "the rollout never reached phase $1"
 }
 
-start_server
+# A person's abort pages too: CairnRolloutAborted at a webhook receiver.
+ALERT_PORT="$(free_port)"
+alert_receiver record "$ALERT_PORT" "$E2E_DIR/alerts.jsonl"
+start_server --alert-webhook "http://127.0.0.1:$ALERT_PORT/hook"
 
 run_cli 0 apply -f "$E2E_DIR/v1.yaml" -m "v1" --author alice --wait
 run_cli 1 rollout promote web --author alice
@@ -88,6 +92,8 @@ run_cli 0 rollout status web -o json
 seen="$(versions_seen 10)"
 [ "$seen" = "v2 " ] || fail "after the abort only v2 must answer, got: $seen"
 pass "abort puts everyone back on v2; --watch exits 4 with the reason"
+wait_for_json_line "$E2E_DIR/alerts.jsonl" 'a["status"] == "firing" and a["commonLabels"]["alertname"] == "CairnRolloutAborted" and a["commonLabels"]["service"] == "web" and "aborted by bob" in a["alerts"][0]["annotations"]["summary"]'
+pass "the abort fired CairnRolloutAborted at the receiver"
 
 run_cli 0 audit -o json
 [ "$(json_get 'any(r["action"] == "rollout.abort" and r["actor"] == "bob" for r in d)' <<<"$OUT")" = True ] \
