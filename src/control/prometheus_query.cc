@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "core/http_url.h"
 #include "spec/spec.h"
 
 namespace cairn::control {
@@ -16,32 +17,15 @@ Result<HttpAddress> ParseHttpAddress(const std::string& address) {
                      "(a Prometheus on the same host or network)",
                      address);
   }
-  if (!address.starts_with("http://")) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "expected a Prometheus URL such as http://127.0.0.1:9090", address);
+  auto url = ParseHttpUrl(address);
+  if (!url.ok()) {
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "expected a Prometheus URL such as http://127.0.0.1:9090; this one " + url.error().message,
+        address);
   }
-  std::string rest = address.substr(7);
-  HttpAddress out;
-  size_t slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  if (slash != std::string::npos) out.base_path = rest.substr(slash);
+  HttpAddress out{url->host, url->port, url->target};
   while (!out.base_path.empty() && out.base_path.back() == '/') out.base_path.pop_back();
-  size_t colon = authority.rfind(':');
-  bool bracketed = authority.starts_with("[");
-  if (colon != std::string::npos && (!bracketed || colon > authority.find(']'))) {
-    out.host = authority.substr(0, colon);
-    out.port = authority.substr(colon + 1);
-  } else {
-    out.host = authority;
-    out.port = "80";
-  }
-  if (bracketed && out.host.size() >= 2) out.host = out.host.substr(1, out.host.size() - 2);
-  char* end = nullptr;
-  long port = std::strtol(out.port.c_str(), &end, 10);
-  if (out.host.empty() || out.port.empty() || *end != '\0' || port < 1 || port > 65535) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "expected a Prometheus URL such as http://127.0.0.1:9090", address);
-  }
   return out;
 }
 

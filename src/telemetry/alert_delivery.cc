@@ -1,11 +1,8 @@
 #include "telemetry/alert_delivery.h"
 
-#include <algorithm>
-#include <cctype>
-
 namespace cairn::telemetry {
 
-Result<WebhookUrl> ParseWebhookUrl(const std::string& url) {
+Result<HttpUrl> ParseWebhookUrl(const std::string& url) {
   auto bad = [&url](const std::string& why) {
     return MakeError(ErrorCode::kInvalidArgument, "webhook URL \"" + url + "\" " + why);
   };
@@ -14,34 +11,9 @@ Result<WebhookUrl> ParseWebhookUrl(const std::string& url) {
         "uses https, which cairn does not send alerts over; use http:// to a receiver on "
         "this host or network (a local Alertmanager or bridge can forward over TLS)");
   }
-  const std::string scheme = "http://";
-  if (!url.starts_with(scheme)) return bad("must start with http://");
-  std::string rest = url.substr(scheme.size());
-  size_t slash = rest.find_first_of("/?");
-  std::string authority = rest.substr(0, slash);
-  WebhookUrl out;
-  out.target = slash == std::string::npos ? "/" : rest.substr(slash);
-  if (out.target.starts_with("?")) out.target = "/" + out.target;
-  if (authority.empty()) return bad("names no host");
-  if (authority.find('@') != std::string::npos) return bad("must not carry credentials");
-  size_t colon = authority.rfind(':');
-  if (authority.starts_with("[")) {  // [::1]:9093
-    size_t close = authority.find(']');
-    if (close == std::string::npos) return bad("has an unclosed [ in its host");
-    out.host = authority.substr(1, close - 1);
-    colon =
-        authority.size() > close + 1 && authority[close + 1] == ':' ? close + 1 : std::string::npos;
-  } else {
-    out.host = authority.substr(0, colon);
-  }
-  out.port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
-  if (out.host.empty()) return bad("names no host");
-  bool digits = !out.port.empty() && out.port.size() <= 5 &&
-                std::all_of(out.port.begin(), out.port.end(),
-                            [](unsigned char c) { return std::isdigit(c); });
-  if (!digits || std::stoi(out.port) < 1 || std::stoi(out.port) > 65535)
-    return bad("has an invalid port \"" + out.port + "\"");
-  return out;
+  auto parsed = ParseHttpUrl(url);
+  if (!parsed.ok()) return bad(parsed.error().message);
+  return parsed;
 }
 
 DeliveryOutcome ClassifyDelivery(int status) {

@@ -4,20 +4,16 @@
 
 #include <string>
 
+#include "core/http_url.h"
 #include "core/result.h"
 #include "core/units.h"
 
 namespace cairn::telemetry {
 
-struct WebhookUrl {
-  std::string host;
-  std::string port;    // "80" when the URL names none
-  std::string target;  // path and query, "/" when empty
-};
-
-// "http://host[:port][/path][?query]". https:// is refused with a sentence saying so: cairn
-// sends alerts in plain HTTP to a receiver on its own network (a local bridge or Alertmanager).
-Result<WebhookUrl> ParseWebhookUrl(const std::string& url);
+// A receiver's URL (core/http_url.h), its errors prefixed with the URL. https:// is refused
+// with a sentence saying so: cairn sends alerts in plain HTTP to a receiver on its own network
+// (a local bridge or Alertmanager).
+Result<HttpUrl> ParseWebhookUrl(const std::string& url);
 
 enum class DeliveryOutcome {
   kDelivered,  // 2xx

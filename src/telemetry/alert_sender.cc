@@ -20,7 +20,7 @@ using tcp = asio::ip::tcp;
 struct WebhookSender::State {
   State(asio::io_context& io) : timer(io) {}
   std::string name;
-  WebhookUrl url;
+  HttpUrl url;
   WebhookSenderOptions options;
   const Clock* clock = nullptr;
   std::function<void(const std::string&)> log;
@@ -147,7 +147,7 @@ asio::awaitable<void> Deliver(std::shared_ptr<State> state) {
 
 }  // namespace
 
-WebhookSender::WebhookSender(asio::io_context& io, std::string name, WebhookUrl url,
+WebhookSender::WebhookSender(asio::io_context& io, std::string name, HttpUrl url,
                              WebhookSenderOptions options, const Clock* clock,
                              std::function<void(const std::string&)> log)
     : io_(io), state_(std::make_shared<State>(io)) {

@@ -48,7 +48,7 @@ struct WebhookStats {
 class WebhookSender {
  public:
   // `url` must have passed ParseWebhookUrl. `name` appears in log lines.
-  WebhookSender(boost::asio::io_context& io, std::string name, WebhookUrl url,
+  WebhookSender(boost::asio::io_context& io, std::string name, HttpUrl url,
                 WebhookSenderOptions options, const Clock* clock,
                 std::function<void(const std::string&)> log);
   ~WebhookSender();
