@@ -82,10 +82,20 @@ PY
   fail "no notification matching: $2"
 }
 
-# start_prometheus PORT: Debian's Prometheus on loopback with $E2E_DIR/prometheus.yml and its
-# own data in $E2E_DIR/tsdb (kept across a restart), stopped on exit; its pid in $PROM_PID.
+# start_prometheus PORT [JOB TARGET]: Debian's Prometheus on loopback scraping TARGET's
+# /metrics every second as JOB (a config written on the first call), with its own data in
+# $E2E_DIR/tsdb (kept across a restart), stopped on exit; its pid in $PROM_PID.
 start_prometheus() {
   command -v prometheus >/dev/null || fail "prometheus is not installed (scripts/install-deps installs it)"
+  if [ $# -ge 3 ]; then
+    cat >"$E2E_DIR/prometheus.yml" <<YAML
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: $2
+    metrics_path: /metrics
+    static_configs: [{ targets: ["$3"] }]
+YAML
+  fi
   prometheus --config.file="$E2E_DIR/prometheus.yml" --storage.tsdb.path="$E2E_DIR/tsdb" \
     --web.listen-address="127.0.0.1:$1" >>"$E2E_DIR/prometheus.log" 2>&1 &
   PROM_PID=$!

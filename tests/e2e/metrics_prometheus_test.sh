@@ -70,14 +70,7 @@ pass "every metric the Grafana dashboard queries is in the scrape"
 
 # A real Prometheus scraping cairn.
 PROM_PORT="$(free_port)"
-cat >"$E2E_DIR/prometheus.yml" <<YAML
-global: { scrape_interval: 1s, evaluation_interval: 1s }
-scrape_configs:
-  - job_name: cairn
-    metrics_path: /metrics
-    static_configs: [{ targets: ["$CAIRN_ADDR"] }]
-YAML
-start_prometheus "$PROM_PORT"
+start_prometheus "$PROM_PORT" cairn "$CAIRN_ADDR"
 
 # query EXPR: the single value of an instant query, or "none".
 query() {

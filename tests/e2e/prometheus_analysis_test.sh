@@ -20,15 +20,8 @@ python3 -m http.server "$EXPORTER_PORT" --bind 127.0.0.1 --directory "$E2E_DIR/e
 stop_on_exit $! "$E2E_DIR/exporter.log"
 
 PROM_PORT="$(free_port)"
-cat >"$E2E_DIR/prometheus.yml" <<YAML
-global: { scrape_interval: 1s, evaluation_interval: 1s }
-scrape_configs:
-  - job_name: app
-    metrics_path: /metrics
-    static_configs: [{ targets: ["127.0.0.1:$EXPORTER_PORT"] }]
-YAML
 start_prometheus_scraping_app() {
-  start_prometheus "$PROM_PORT"
+  start_prometheus "$PROM_PORT" app "127.0.0.1:$EXPORTER_PORT"
   for _ in $(seq 1 100); do
     curl -fsS "127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'query=up{job="app"} == 1' 2>/dev/null \
       | grep -q '"value"' && return 0
