@@ -1,7 +1,7 @@
 // libFuzzer target for the router's HTTP/1 request path: arbitrary bytes go through the request
 // head parser and its framing checks under three sets of limits; a head that says the body is
 // chunked has the remaining bytes decoded (in one piece, byte by byte and in odd-sized pieces,
-// as reads would deliver them), and whatever follows the body is parsed as the next pipelined
+// as reads would deliver them, and judged against a plain reading of RFC 9112's grammar), and whatever follows the body is parsed as the next pipelined
 // request, as the proxy does on a kept-alive connection. The same bytes also go through the
 // response head parser. Every property below is one the proxy relies on to keep request
 // smuggling out; a violation traps so libFuzzer records the input.
@@ -55,8 +55,119 @@ bool Within(std::string_view part, std::string_view whole) {
 bool ValidError(HttpError e) {
   if (e == HttpError::kNone || e >= HttpError::kCount) return false;
   int status = HttpErrorStatus(e);
-  return (status == 400 || status == 414 || status == 431) &&
+  return (status == 400 || status == 405 || status == 414 || status == 431 || status == 501) &&
          std::string_view(HttpErrorName(e)) != "unknown";
+}
+
+// An independent reading of RFC 9112's chunked-body grammar, written the plain way (find each
+// line, then check it whole) so it shares nothing with the incremental decoder it judges. The
+// limits are ChunkedLimits' defaults.
+bool IsHex(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+bool SizeLineMatches(std::string_view line, uint64_t* size) {
+  if (line.size() > ChunkedLimits{}.max_line_bytes) return false;
+  size_t i = 0;
+  uint64_t n = 0;
+  while (i < line.size() && IsHex(static_cast<unsigned char>(line[i]))) {
+    if (n >> 60) return false;
+    char c = line[i];
+    n = n * 16 + static_cast<uint64_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    ++i;
+  }
+  if (i == 0) return false;
+  *size = n;
+  auto ws = [&](size_t j) {
+    while (j < line.size() && (line[j] == ' ' || line[j] == '\t')) ++j;
+    return j;
+  };
+  auto token = [&](size_t j) {
+    size_t k = j;
+    while (k < line.size() && IsTchar(static_cast<unsigned char>(line[k]))) ++k;
+    return k;  // == j: no token
+  };
+  while (i < line.size()) {  // *( BWS ";" BWS name [ BWS "=" BWS value ] )
+    size_t j = ws(i);
+    if (j >= line.size() || line[j] != ';') return false;
+    j = ws(j + 1);
+    size_t k = token(j);
+    if (k == j) return false;
+    i = k;
+    size_t e = ws(i);
+    if (e < line.size() && line[e] == '=') {
+      size_t v = ws(e + 1);
+      if (v < line.size() && line[v] == '"') {
+        size_t q = v + 1;
+        for (;;) {
+          if (q >= line.size()) return false;
+          unsigned char c = static_cast<unsigned char>(line[q]);
+          if (c == '"') break;
+          if (c == '\\') {
+            if (q + 1 >= line.size()) return false;
+            unsigned char d = static_cast<unsigned char>(line[q + 1]);
+            if (!(d == '\t' || (d >= 0x20 && d != 0x7f))) return false;
+            q += 2;
+            continue;
+          }
+          bool qdtext = c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5b) ||
+                        (c >= 0x5d && c <= 0x7e) || c >= 0x80;
+          if (!qdtext) return false;
+          ++q;
+        }
+        i = q + 1;
+      } else {
+        size_t t = token(v);
+        if (t == v) return false;
+        i = t;
+      }
+    }
+  }
+  return true;
+}
+
+bool TrailerLineMatches(std::string_view line) {
+  size_t colon = line.find(':');
+  if (colon == 0 || colon == std::string_view::npos) return false;
+  for (size_t i = 0; i < colon; ++i) {
+    if (!IsTchar(static_cast<unsigned char>(line[i]))) return false;
+  }
+  for (size_t i = colon + 1; i < line.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    if (!(c == '\t' || (c >= 0x20 && c != 0x7f))) return false;
+  }
+  return true;
+}
+
+// Whether `in` starts with a whole, valid chunked body; if so its data and what follows it.
+bool ReferenceChunked(std::string_view in, std::string* body, std::string* rest) {
+  size_t pos = 0;
+  body->clear();
+  for (;;) {
+    size_t eol = in.find("\r\n", pos);
+    if (eol == std::string_view::npos) return false;
+    uint64_t size = 0;
+    if (!SizeLineMatches(in.substr(pos, eol - pos), &size)) return false;
+    pos = eol + 2;
+    if (size == 0) break;
+    if (size > in.size() - pos || in.size() - pos - size < 2) return false;
+    body->append(in.substr(pos, size));
+    pos += size;
+    if (in.substr(pos, 2) != "\r\n") return false;
+    pos += 2;
+  }
+  size_t trailer_bytes = 0;
+  for (;;) {
+    size_t eol = in.find("\r\n", pos);
+    if (eol == std::string_view::npos) return false;
+    if (eol == pos) break;
+    trailer_bytes += eol - pos + 2;
+    if (trailer_bytes > ChunkedLimits{}.max_trailer_bytes) return false;
+    if (!TrailerLineMatches(in.substr(pos, eol - pos))) return false;
+    pos = eol + 2;
+  }
+  rest->assign(in.substr(pos + 2));
+  return true;
 }
 
 struct Framing {
@@ -101,7 +212,13 @@ void CheckRequestHead(std::string_view buf, const HttpLimits& limits, const Http
   }
   FUZZ_CHECK(!head.method.empty() && Within(head.method, raw));
   for (char c : head.method) FUZZ_CHECK(IsTchar(static_cast<unsigned char>(c)));
-  FUZZ_CHECK(!head.target.empty() && Within(head.target, raw));
+  // Origin-form as it arrived, "/" for an absolute-form URI without a path, or OPTIONS' "*".
+  FUZZ_CHECK(!head.target.empty());
+  FUZZ_CHECK(Within(head.target, raw) || (head.target == "/" && !head.authority.empty()));
+  FUZZ_CHECK(head.target.front() == '/' || (head.target == "*" && head.method == "OPTIONS"));
+  FUZZ_CHECK(head.method != "CONNECT");
+  FUZZ_CHECK(Within(head.authority, raw));
+  for (unsigned char c : head.authority) FUZZ_CHECK(c > ' ' && c != 0x7f && c != '@' && c != '/');
   for (unsigned char c : head.target) FUZZ_CHECK(c > ' ' && c != 0x7f);
   FUZZ_CHECK(head.target.size() <= limits.max_target_bytes);
   // "HTTP/1.x" with any digit x; a minor version above 1 is handled as HTTP/1.1.
@@ -190,6 +307,15 @@ Decoded CheckChunkedBody(std::string_view in, size_t odd_step) {
   }
   if (whole.state == ChunkedDecoder::State::kDone) {
     FUZZ_CHECK(whole.body.size() + whole.rest.size() < in.size());
+  }
+  // Exactly the grammar: the decoder finishes a body where, and only where, the plain reading
+  // finds one, with the same data and the same next message.
+  std::string ref_body, ref_rest;
+  bool ref_done = ReferenceChunked(in, &ref_body, &ref_rest);
+  FUZZ_CHECK(ref_done == (whole.state == ChunkedDecoder::State::kDone));
+  if (ref_done) {
+    FUZZ_CHECK(ref_body == whole.body);
+    FUZZ_CHECK(ref_rest == whole.rest);
   }
   return whole;
 }

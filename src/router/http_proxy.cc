@@ -40,9 +40,11 @@ constexpr size_t kBufferSize = 16 * 1024;
 // docs/benchmarks.md, Router, Profile). 64 KiB is nginx's default proxy_buffers total.
 constexpr size_t kResponseBufferSize = 64 * 1024;
 
-// A growable byte window [begin, end) over a vector.
+// A growable byte window [begin, end) over a vector, allocated on first use: an idle
+// keep-alive connection (ten thousand of them, in a flood) holds no response buffer at all.
 struct Buffer {
-  explicit Buffer(size_t size) : data(size) {}
+  explicit Buffer(size_t size) : initial(size) {}
+  size_t initial;
   std::vector<char> data;
   size_t begin = 0, end = 0;
   size_t size() const { return end - begin; }
@@ -54,6 +56,7 @@ struct Buffer {
   }
   // Room for at least some more bytes at the end.
   void Reserve(size_t limit) {
+    if (data.empty()) data.resize(initial);
     if (end < data.size()) return;
     if (begin > 0) {
       std::memmove(data.data(), data.data() + begin, end - begin);
@@ -168,6 +171,8 @@ class HttpConnection {
     std::string text =
         "HTTP/1.1 " + std::to_string(status) + " " + ReasonPhrase(status) +
         "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+        // 405 is only ever CONNECT's, and RFC 9110 wants the methods that would do.
+        (status == 405 ? "\r\nAllow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE" : "") +
         "\r\nConnection: close\r\n\r\n" + body;
     error_code ec;
     co_await WriteAll(client_, asio::buffer(text), timer_, opt_.client_idle_timeout, ec);
@@ -186,6 +191,8 @@ class HttpConnection {
     static constexpr size_t kLingerBytes = 1 << 20;
     SteadyTime until = std::chrono::steady_clock::now() + kLingerTime;
     size_t dropped = 0;
+    in_.begin = in_.end = 0;
+    in_.Reserve(in_.initial);
     while (dropped < kLingerBytes) {
       auto left = std::chrono::duration_cast<Duration>(until - std::chrono::steady_clock::now());
       if (left.count() <= 0) break;
@@ -348,10 +355,14 @@ class HttpConnection {
             forwarded_for.append(h.value).append(", "sv);
             return false;
           }
+          // An absolute-form target's authority replaces Host (RFC 9112 section 3.2.2).
+          if (h.kind == HeaderKind::kHost && !head_.authority.empty()) return false;
           has_host = has_host || h.kind == HeaderKind::kHost;
           return true;
         });
-    if (!has_host)
+    if (!head_.authority.empty()) {
+      out.append("Host: "sv).append(head_.authority).append("\r\n"sv);
+    } else if (!has_host)
       out.append("Host: "sv)
           .append(backend.host)
           .append(":"sv)
@@ -567,8 +578,10 @@ class HttpConnection {
       size_t decoded = 0, leftover = 0;
       ChunkedDecoder::State st = decoder.Decode(in_.head(), in_.size(), &decoded, &leftover);
       if (st == ChunkedDecoder::State::kError) {
-        w_.stats().CountError(HttpError::kInvalidChunk);
-        co_return HttpErrorStatus(HttpError::kInvalidChunk);
+        // The upstream has the data decoded so far, re-chunked, but never a last chunk: the
+        // caller drops its connection, so nothing after the violation can reach it.
+        w_.stats().CountError(decoder.error());
+        co_return HttpErrorStatus(decoder.error());
       }
       char size_line[24];
       size_t size_len = decoded ? WriteChunkHeader(decoded, size_line) : 0;

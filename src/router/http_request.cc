@@ -57,6 +57,58 @@ HttpError DiagnoseHeaders(std::string_view raw) {
   return HttpError::kMalformed;
 }
 
+bool IsAuthorityChar(unsigned char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return c != 0 && std::strchr("-._~%!$&'()*+,;=:[]", c) != nullptr;
+}
+
+bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
+}
+
+// Reads the request target (RFC 9112 section 3.2): origin-form stays as it is, "*" is for
+// OPTIONS only, and an absolute-form http(s) URI gives its authority (which replaces Host) and
+// its path and query as the target to forward. Authority-form is CONNECT's, refused before.
+HttpError ReadTarget(std::string_view method, std::string_view raw_target, std::string_view* target,
+                     std::string_view* authority) {
+  *authority = {};
+  if (raw_target.front() == '/') {
+    *target = raw_target;
+    return HttpError::kNone;
+  }
+  if (raw_target == "*") {
+    if (method != "OPTIONS") return HttpError::kInvalidTarget;
+    *target = raw_target;
+    return HttpError::kNone;
+  }
+  std::string_view rest;
+  if (StartsWithIgnoreCase(raw_target, "http://")) {
+    rest = raw_target.substr(7);
+  } else if (StartsWithIgnoreCase(raw_target, "https://")) {
+    rest = raw_target.substr(8);
+  } else {
+    return HttpError::kInvalidTarget;
+  }
+  size_t end = rest.find_first_of("/?#");
+  std::string_view host = rest.substr(0, end);
+  // userinfo ("user@host") is deprecated for http URIs and a recipient should treat it as an
+  // error (RFC 9110 section 4.2.4); so is anything that is not an authority character.
+  if (host.empty()) return HttpError::kInvalidTarget;
+  for (unsigned char c : host) {
+    if (!IsAuthorityChar(c)) return HttpError::kInvalidTarget;
+  }
+  std::string_view path = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+  if (path.empty()) {
+    path = "/";
+  } else if (path.front() != '/') {
+    // "http://host?q" would need a "/" added in front of the query; nobody sends it.
+    return HttpError::kInvalidTarget;
+  }
+  *authority = host;
+  *target = path;
+  return HttpError::kNone;
+}
+
 }  // namespace
 
 int HttpErrorStatus(HttpError error) {
@@ -69,6 +121,10 @@ int HttpErrorStatus(HttpError error) {
       return 431;
     case HttpError::kUriTooLong:
       return 414;
+    case HttpError::kConnectNotAllowed:
+      return 405;
+    case HttpError::kUnknownTransferCoding:
+      return 501;
     default:
       return 400;
   }
@@ -104,8 +160,26 @@ const char* HttpErrorName(HttpError error) {
       return "missing_host";
     case HttpError::kDuplicateHost:
       return "duplicate_host";
+    case HttpError::kUnknownTransferCoding:
+      return "unknown_transfer_coding";
+    case HttpError::kInvalidTarget:
+      return "invalid_target";
+    case HttpError::kConnectNotAllowed:
+      return "connect_not_allowed";
     case HttpError::kInvalidChunk:
       return "invalid_chunk";
+    case HttpError::kInvalidChunkSize:
+      return "invalid_chunk_size";
+    case HttpError::kChunkSizeOverflow:
+      return "chunk_size_overflow";
+    case HttpError::kInvalidChunkExtension:
+      return "invalid_chunk_extension";
+    case HttpError::kChunkLineTooLong:
+      return "chunk_line_too_long";
+    case HttpError::kInvalidTrailer:
+      return "invalid_trailer";
+    case HttpError::kTrailerTooLarge:
+      return "trailer_too_large";
     case HttpError::kHeadTooLarge:
       return "head_too_large";
     case HttpError::kTooManyHeaders:
@@ -145,6 +219,8 @@ HttpError CheckFraming(const std::vector<HttpHeader>& headers, BodyFraming* fram
   bool have_te = false;
   bool last_is_chunked = false;
   int chunked_count = 0;
+  int other_codings = 0;
+  bool bad_coding = false;
   for (const HttpHeader& h : headers) {
     if (h.kind == HeaderKind::kContentLength) {
       std::string_view v = TrimOws(h.value);
@@ -162,12 +238,25 @@ HttpError CheckFraming(const std::vector<HttpHeader>& headers, BodyFraming* fram
       ForEachToken(h.value, [&](std::string_view t) {
         last_is_chunked = EqualsIgnoreCase(t, "chunked");
         chunked_count += last_is_chunked;
+        if (!last_is_chunked) {
+          // A coding with parameters ("gzip;q=1") is still a coding the router does not
+          // decode; anything that is not even a token is malformed.
+          std::string_view name = TrimOws(t.substr(0, t.find(';')));
+          bad_coding = bad_coding || !IsToken(name);
+          ++other_codings;
+        }
       });
     }
   }
   if (have_te && have_length) return HttpError::kContentLengthWithTransferEncoding;
   if (have_te) {
-    if (!last_is_chunked || chunked_count != 1) return HttpError::kUnsupportedTransferEncoding;
+    if (!last_is_chunked || chunked_count != 1 || bad_coding) {
+      return HttpError::kUnsupportedTransferEncoding;
+    }
+    // "gzip, chunked" or "identity, chunked": the router decodes only chunked, and forwarding
+    // a coding it cannot check would leave the body's meaning to the next hop (RFC 9112
+    // section 6.1: 501 for a coding the server does not understand).
+    if (other_codings > 0) return HttpError::kUnknownTransferCoding;
     *framing = BodyFraming::kChunked;
     *content_length = 0;
   } else if (have_length) {
@@ -270,7 +359,14 @@ ParseStatus ParseRequestHead(std::string_view buf, const HttpLimits& limits, Htt
     return ParseStatus::kError;
   }
   head->method = std::string_view(method, method_len);
-  head->target = std::string_view(path, path_len);
+  // A forward proxy's tunnel is no business of the router's (RFC 9110 section 9.3.6).
+  if (head->method == "CONNECT") {
+    *error = HttpError::kConnectNotAllowed;
+    return ParseStatus::kError;
+  }
+  *error =
+      ReadTarget(head->method, std::string_view(path, path_len), &head->target, &head->authority);
+  if (*error != HttpError::kNone) return ParseStatus::kError;
   head->minor_version = minor;
   head->head_bytes = head_bytes;
   head->raw = buf.substr(0, head_bytes);

@@ -34,10 +34,19 @@ enum class HttpError {
   kInvalidContentLength,               // 400: empty or non-numeric
   kConflictingContentLength,           // 400: two different values
   kUnsupportedTransferEncoding,        // 400: last coding not chunked, or chunked twice/not last
+  kUnknownTransferCoding,              // 501: a coding before chunked ("gzip, chunked")
   kTransferEncodingInHttp10,           // 400: HTTP/1.0 has no chunked framing
   kMissingHost,                        // 400: HTTP/1.1 without Host
   kDuplicateHost,                      // 400
-  kInvalidChunk,                       // 400: a bad chunk size or chunk framing in the body
+  kInvalidTarget,                      // 400: not origin-form, absolute-form or OPTIONS *
+  kConnectNotAllowed,                  // 405: the router is no forward proxy
+  kInvalidChunk,                       // 400: no CRLF after a chunk-size line or chunk data
+  kInvalidChunkSize,                   // 400: a chunk size that is not 1*HEXDIG
+  kChunkSizeOverflow,                  // 400: a chunk size past 64 bits
+  kInvalidChunkExtension,              // 400: a chunk-ext off its grammar
+  kChunkLineTooLong,                   // 400: a chunk-size line longer than its limit
+  kInvalidTrailer,                     // 400: a trailer line that is not a header field
+  kTrailerTooLarge,                    // 400: trailers beyond their limit
   kHeadTooLarge,                       // 431
   kTooManyHeaders,                     // 431
   kUriTooLong,                         // 414
@@ -58,7 +67,12 @@ enum class BodyFraming {
 
 struct HttpRequestHead {
   std::string_view method;
+  // The request target in origin-form ("/path?query"), or "*" for OPTIONS. An absolute-form
+  // target ("http://host/path") is given here as its path and query, with its authority below.
   std::string_view target;
+  // The authority of an absolute-form target; empty for origin-form. RFC 9112 section 3.2.2:
+  // it replaces the Host header, which is then ignored.
+  std::string_view authority;
   int minor_version = 1;
   std::vector<HttpHeader> headers;
   size_t head_bytes = 0;  // bytes of the head including the final CRLF CRLF

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "router/picohttpparser.h"
+
 namespace cairn::router {
 
 ParseStatus ParseResponseHead(std::string_view buf, std::string_view request_method,
@@ -70,26 +72,6 @@ ParseStatus ParseResponseHead(std::string_view buf, std::string_view request_met
   return ParseStatus::kComplete;
 }
 
-ChunkedDecoder::ChunkedDecoder() {
-  std::memset(&decoder_, 0, sizeof(decoder_));
-  decoder_.consume_trailer = 1;
-}
-
-ChunkedDecoder::State ChunkedDecoder::Decode(char* buf, size_t len, size_t* decoded,
-                                             size_t* leftover) {
-  size_t size = len;
-  ssize_t r = phr_decode_chunked(&decoder_, buf, &size);
-  *leftover = 0;
-  if (r == -1) {
-    *decoded = 0;
-    return State::kError;
-  }
-  *decoded = size;
-  if (r == -2) return State::kNeedMore;
-  *leftover = static_cast<size_t>(r);
-  return State::kDone;
-}
-
 size_t WriteChunkHeader(size_t size, char* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   char tmp[17];
@@ -110,6 +92,10 @@ const char* ReasonPhrase(int status) {
       return "Bad Request";
     case 408:
       return "Request Timeout";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Content Too Large";
     case 414:
       return "URI Too Long";
     case 431:
@@ -118,6 +104,8 @@ const char* ReasonPhrase(int status) {
       return "Bad Gateway";
     case 503:
       return "Service Unavailable";
+    case 501:
+      return "Not Implemented";
     case 504:
       return "Gateway Timeout";
     default:

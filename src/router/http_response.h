@@ -1,6 +1,6 @@
-// HTTP/1.x response heads from upstreams, and the chunked body decoder both directions use.
-// The router decodes chunked bodies and sends them on re-chunked in its own canonical framing,
-// so a chunk-framing ambiguity can never reach the other side (trailers are dropped).
+// HTTP/1.x response heads from upstreams, the chunk-size lines the router writes when it
+// re-chunks a body, and the reason phrases of its own answers. The chunked decoder both
+// directions use is chunked_decoder.h.
 #pragma once
 
 #include <cstddef>
@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "router/chunked_decoder.h"
 #include "router/http_request.h"
-#include "router/picohttpparser.h"
 
 namespace cairn::router {
 
@@ -34,25 +34,12 @@ struct HttpResponseHead {
 ParseStatus ParseResponseHead(std::string_view buf, std::string_view request_method,
                               const HttpLimits& limits, HttpResponseHead* head, HttpError* error);
 
-// Incremental chunked-body decoder over picohttpparser's phr_decode_chunked.
-class ChunkedDecoder {
- public:
-  enum class State { kNeedMore, kDone, kError };
-  ChunkedDecoder();
-  // Decodes buf[0, len) in place: the body bytes it held end up in buf[0, *decoded). At kDone,
-  // `*leftover` bytes after the body (the next message) start at buf + *decoded.
-  State Decode(char* buf, size_t len, size_t* decoded, size_t* leftover);
-
- private:
-  phr_chunked_decoder decoder_;
-};
-
 // Writes the chunk-size line for `size` ("1f\r\n") into `out` (at least 20 bytes); returns its
 // length.
 size_t WriteChunkHeader(size_t size, char* out);
 
-// The reason phrase of a status the router answers on its own (400, 408, 414, 431, 502, 503,
-// 504); "Error" for any other.
+// The reason phrase of a status the router answers on its own (400, 405, 408, 413, 414, 431,
+// 501, 502, 503, 504); "Error" for any other.
 const char* ReasonPhrase(int status);
 
 }  // namespace cairn::router

@@ -110,8 +110,84 @@ TEST_F(RouterTest, AnswersEverySmugglingShapeWithoutReachingTheUpstream) {
   EXPECT_EQ(a.requests(), 0);
   RouterStats stats = router_->Stats();
   EXPECT_EQ(stats.Violations("bare_lf"), 1u);
-  EXPECT_EQ(stats.Violations("invalid_chunk"), 1u);
+  EXPECT_EQ(stats.Violations("invalid_chunk_size"), 1u);
   EXPECT_EQ(stats.Violations("too_many_headers"), 1u);
+}
+
+TEST_F(RouterTest, ALenientChunkSizeNeverLetsASecondRequestThrough) {
+  // A hop in front of cairn that reads "0x4b" or "5zz" another way took the bytes after it for
+  // chunk data; cairn must not take them for a next request. It answers 400 and closes both
+  // sides, so the upstream never sees /smuggled.
+  TestBackend a("a");
+  Start(MakeTable({MakeVersion("v1", 10000, {MakeBackend("a1", a.port())})}));
+  const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::pair<std::string, std::string> bodies[] = {
+      {"0x4b\r\n\r\n", "invalid_chunk_size"},
+      {"0_5\r\n\r\n", "invalid_chunk_size"},
+      {"5zz\r\nhello\r\n0\r\n\r\n", "invalid_chunk_size"},
+      {"5\nhello\r\n0\r\n\r\n", "invalid_chunk"},
+      {"5\r\nhello\n0\r\n\r\n", "invalid_chunk"},
+      {"5;a b\r\nhello\r\n0\r\n\r\n", "invalid_chunk_extension"},
+      {"0\r\nX: 1\n\r\n", "invalid_trailer"},
+      {"0\r\n" + smuggled, "invalid_trailer"},
+  };
+  for (const auto& [body, violation] : bodies) {
+    std::string raw =
+        "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body + smuggled;
+    int fd = ConnectTo(port_);
+    ASSERT_GE(fd, 0);
+    ASSERT_TRUE(SendAll(fd, raw));
+    std::string buf;
+    Message m = ReadResponse(fd, &buf, "POST");
+    EXPECT_EQ(m.status, 400) << body;
+    EXPECT_NE(m.head.find("Connection: close"), std::string::npos) << body;
+    shutdown(fd, SHUT_WR);
+    // Nothing but the one answer comes back: the connection ends after it.
+    char byte;
+    EXPECT_LE(recv(fd, &byte, 1, 0), 0) << body;
+    close(fd);
+    EXPECT_GE(router_->Stats().Violations(violation), 1u) << violation;
+  }
+  for (const std::string& head : a.heads()) {
+    EXPECT_EQ(head.find("/smuggled"), std::string::npos) << head;
+  }
+  EXPECT_EQ(a.requests(), 0);
+  // A strict body with an extension and trailers still goes through, trailers dropped.
+  Message ok = Roundtrip(
+      "POST /ok HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3;name=\"v\"\r\nabc\r\n0\r\nChecksum: 1\r\n\r\n");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "a POST /ok 3");
+}
+
+TEST_F(RouterTest, RefusesCodingsConnectAndTargetsItDoesNotServe) {
+  TestBackend a("a");
+  Start(MakeTable({MakeVersion("v1", 10000, {MakeBackend("a1", a.port())})}));
+  Message gzip = Roundtrip(
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", "POST");
+  EXPECT_EQ(gzip.status, 501);
+  Message identity = Roundtrip(
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity, chunked\r\n\r\n0\r\n\r\n",
+      "POST");
+  EXPECT_EQ(identity.status, 501);
+  Message connect = Roundtrip("CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\n");
+  EXPECT_EQ(connect.status, 405);
+  EXPECT_NE(connect.head.find("Allow: GET"), std::string::npos) << connect.head;
+  EXPECT_EQ(Roundtrip("GET nowhere HTTP/1.1\r\nHost: x\r\n\r\n").status, 400);
+  EXPECT_EQ(a.requests(), 0);
+  // Absolute-form: forwarded in origin-form, its authority as the only Host.
+  Message absolute =
+      Roundtrip("GET http://api.example:81/v1?x=1 HTTP/1.1\r\nHost: evil.example\r\n\r\n");
+  EXPECT_EQ(absolute.status, 200);
+  EXPECT_EQ(absolute.body, "a GET /v1?x=1 0");
+  ASSERT_EQ(a.heads().size(), 1u);
+  std::string seen = a.heads()[0];
+  EXPECT_NE(seen.find("Host: api.example:81\r\n"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("evil"), std::string::npos) << seen;
+  RouterStats stats = router_->Stats();
+  EXPECT_EQ(stats.Violations("unknown_transfer_coding"), 2u);
+  EXPECT_EQ(stats.Violations("connect_not_allowed"), 1u);
+  EXPECT_EQ(stats.Violations("invalid_target"), 1u);
 }
 
 TEST_F(RouterTest, AnErrorAnswerSurvivesTheRestOfTheRequestStillArriving) {
