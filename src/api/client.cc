@@ -29,12 +29,21 @@ Error Unreachable(const Endpoint& ep, const std::string& why) {
                        "CAIRN_ADDR at it");
 }
 
+// The member `key` of `object` when it is a string, else "": an error reply of another shape
+// (a proxy's, another version's) must still give an error, not an exception.
+std::string StringMember(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 Error ErrorFromReply(unsigned status, const std::string& body) {
   auto doc = nlohmann::json::parse(body, nullptr, false);
-  if (!doc.is_discarded() && doc.contains("error") && doc["error"].is_object()) {
-    const auto& e = doc["error"];
-    return MakeError(CodeFromName(e.value("code", "")), e.value("message", ""),
-                     e.value("context", ""));
+  if (doc.is_object()) {
+    auto e = doc.find("error");
+    if (e != doc.end() && e->is_object()) {
+      return MakeError(CodeFromName(StringMember(*e, "code")), StringMember(*e, "message"),
+                       StringMember(*e, "context"));
+    }
   }
   return MakeError(ErrorCode::kInternal,
                    "the server answered HTTP " + std::to_string(status) + ": " + body);
@@ -71,7 +80,16 @@ Client::Client(Endpoint endpoint, std::chrono::milliseconds timeout)
 Result<nlohmann::json> Client::Get(const std::string& target) { return Call("GET", target, ""); }
 
 Result<nlohmann::json> Client::Post(const std::string& target, const nlohmann::json& body) {
-  return Call("POST", target, body.dump());
+  std::string text;
+  try {
+    text = body.dump();
+  } catch (const nlohmann::json::exception&) {
+    // A flag's text (-m, --author, a name) that is not UTF-8: JSON cannot carry it.
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the request holds text that is not valid UTF-8 (check -m, --author and "
+                     "the names given on the command line)");
+  }
+  return Call("POST", target, text);
 }
 
 Result<nlohmann::json> Client::Call(const std::string& method, const std::string& target,

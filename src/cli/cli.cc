@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,8 +15,9 @@
 #include "cli/up_command.h"
 
 namespace cairn::cli {
+namespace {
 
-int Main(int argc, char** argv) {
+int RunCommandLine(int argc, char** argv) {
   CLI::App app{"cairn: immutable infrastructure in one binary"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("cairn ") + CAIRN_VERSION);
@@ -243,6 +245,25 @@ int Main(int argc, char** argv) {
   if (image_cmd->parsed()) {
     image.action = image_cmd->get_subcommands().front()->get_name();
     return ImageCommand(g, image);
+  }
+  return kExitError;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  // Every error a user or a server can cause is a value with its own message; an exception that
+  // gets here is a bug in cairn, and it still ends with a sentence and exit 1, not an abort.
+  try {
+    return RunCommandLine(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr,
+                 "error: internal error in cairn %s: %s\n"
+                 "This is a bug; please report it with the command that caused it.\n",
+                 CAIRN_VERSION, e.what());
+  } catch (...) {
+    std::fprintf(stderr, "error: internal error in cairn %s (an unknown exception)\n",
+                 CAIRN_VERSION);
   }
   return kExitError;
 }

@@ -12,6 +12,8 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "cli/reply_view.h"
+#include "spec/text_check.h"
 
 namespace cairn::cli {
 
@@ -44,29 +46,44 @@ Result<std::string> ReadFile(const std::string& path) {
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  return ss.str();
+  std::string text = ss.str();
+  // Checked here, before the text is put into a JSON request (which needs UTF-8), so a bad byte
+  // is reported at its line and column, the same words the server would use.
+  if (std::optional<spec::SpecError> bad = spec::CheckSpecText(text, path)) {
+    return MakeError(ErrorCode::kInvalidArgument, bad->message,
+                     path + ":" + std::to_string(bad->line) + ":" + std::to_string(bad->col));
+  }
+  return text;
 }
 
 void PrintJson(const json& doc) { std::printf("%s\n", doc.dump(2).c_str()); }
 
-std::string Text(const json& reply, const char* key) {
-  return reply.value(UseColor() ? std::string(key) + "_color" : std::string(key), "");
+std::string Text(ReplyView reply, const char* key) {
+  return reply.Optional(UseColor() ? std::string(key) + "_color" : std::string(key)).StrOr("");
 }
 
-int PrintApplied(api::Client& client, const GlobalOptions& g, const json& reply, bool wait) {
+// `what` names the request ("POST /v1/apply") for a reply that is not what this cairn expects.
+int PrintApplied(api::Client& client, const GlobalOptions& g, const json& reply, bool wait,
+                 const std::string& what) {
+  ReplyCheck check(what);
+  ReplyView root = check.Root(reply);
   if (g.json) {
     PrintJson(reply);
   } else {
-    std::printf("%s", Text(reply, "text").c_str());
+    std::printf("%s", Text(root, "text").c_str());
   }
-  if (reply["revision"].is_null()) {
+  ReplyView revision = root.Optional("revision");
+  if (!revision.present()) {
+    if (!check.ok()) return Fail(check.error());
     if (!g.json) std::printf("Nothing to apply: the head already matches.\n");
     return kExitOk;
   }
-  int64_t number = reply["revision"]["number"].get<int64_t>();
+  int64_t number = revision["number"].Int();
+  std::string hash = revision["hash"].Str();
+  if (!check.ok()) return Fail(check.error());
   if (!g.json) {
     std::printf("\nRevision %lld applied (%s).\n", static_cast<long long>(number),
-                Short(reply["revision"]["hash"].get<std::string>()).c_str());
+                Short(hash).c_str());
   }
   if (!wait) return kExitOk;
   return WaitForRollout(client, number);
@@ -74,15 +91,21 @@ int PrintApplied(api::Client& client, const GlobalOptions& g, const json& reply,
 
 }  // namespace
 
-void PrintNewEvents(api::Client& client, int64_t* after_seq) {
-  auto events = client.Get("/v1/events?after=" + std::to_string(*after_seq));
-  if (!events.ok()) return;
-  for (const auto& e : *events) {
-    std::printf("%s  %s\n", e["at"].get<std::string>().substr(11, 12).c_str(),
-                e["message"].get<std::string>().c_str());
-    *after_seq = std::max(*after_seq, e["seq"].get<int64_t>());
+Status PrintNewEvents(api::Client& client, int64_t* after_seq) {
+  std::string target = "/v1/events?after=" + std::to_string(*after_seq);
+  auto events = client.Get(target);
+  if (!events.ok()) return OkStatus();  // the next call asks again
+  ReplyCheck check("GET " + target);
+  for (ReplyView e : check.Root(*events).Items()) {
+    std::string at = e["at"].Str();
+    std::string message = e["message"].Str();
+    std::string time = at.size() >= 23 ? at.substr(11, 12) : at;  // HH:MM:SS.mmm
+    std::printf("%s  %s\n", time.c_str(), message.c_str());
+    *after_seq = std::max(*after_seq, e["seq"].Int());
   }
   std::fflush(stdout);
+  if (!check.ok()) return check.error();
+  return OkStatus();
 }
 
 int WaitForRollout(api::Client& client, int64_t revision, const bool* keep_going) {
@@ -90,32 +113,43 @@ int WaitForRollout(api::Client& client, int64_t revision, const bool* keep_going
   // Start from the events of this revision onwards.
   auto events = client.Get("/v1/events");
   if (events.ok()) {
-    for (const auto& e : *events) {
-      if (e["type"] == "revision.applied" && e["message"].get<std::string>().starts_with(
-                                                 "revision " + std::to_string(revision) + " ")) {
-        after = e["seq"].get<int64_t>() - 1;
+    ReplyCheck check("GET /v1/events");
+    for (ReplyView e : check.Root(*events).Items()) {
+      if (e["type"].Str() == "revision.applied" &&
+          e["message"].Str().starts_with("revision " + std::to_string(revision) + " ")) {
+        after = e["seq"].Int() - 1;
       }
     }
+    if (!check.ok()) return Fail(check.error());
   }
   for (;;) {
     if (keep_going && !*keep_going) return kExitOk;
-    PrintNewEvents(client, &after);
+    if (Status printed = PrintNewEvents(client, &after); !printed.ok()) {
+      return Fail(printed.error());
+    }
     auto status = client.Get("/v1/status");
     if (!status.ok()) return Fail(status.error());
+    ReplyCheck check("GET /v1/status");
     bool all_done = true;
-    for (const auto& s : (*status)["services"]) {
-      std::string rollout = s["rollout"];
+    for (ReplyView s : check.Root(*status)["services"].Items()) {
+      std::string rollout = s["rollout"].Str();
       if (rollout == "failed") {
-        PrintNewEvents(client, &after);
-        std::fprintf(stderr, "error: rollout of %s failed: %s\n",
-                     s["name"].get<std::string>().c_str(),
-                     s["rollout_reason"].get<std::string>().c_str());
+        std::string name = s["name"].Str();
+        std::string reason = s["rollout_reason"].Str();
+        if (!check.ok()) break;
+        if (Status printed = PrintNewEvents(client, &after); !printed.ok()) {
+          return Fail(printed.error());
+        }
+        std::fprintf(stderr, "error: rollout of %s failed: %s\n", name.c_str(), reason.c_str());
         return kExitRolloutFailed;
       }
       if (rollout != "complete") all_done = false;
     }
+    if (!check.ok()) return Fail(check.error());
     if (all_done) {
-      PrintNewEvents(client, &after);
+      if (Status printed = PrintNewEvents(client, &after); !printed.ok()) {
+        return Fail(printed.error());
+      }
       std::printf("Rollout of revision %lld complete.\n", static_cast<long long>(revision));
       return kExitOk;
     }
@@ -133,13 +167,18 @@ int PlanCommand(const GlobalOptions& g, const ApplyOptions& o) {
   Result<api::Client> client = api::Client(connected->endpoint(), std::chrono::minutes(10));
   auto reply = client->Post("/v1/plan", {{"yaml", *yaml}, {"file", o.file}});
   if (!reply.ok()) return Fail(reply.error());
+  ReplyCheck check("POST /v1/plan");
+  ReplyView root = check.Root(*reply);
   if (g.json) {
-    PrintJson((*reply)["plan"]);
+    const json& plan = root["plan"].Json();
+    if (!check.ok()) return Fail(check.error());
+    PrintJson(plan);
   } else {
-    std::printf("%s", Text(*reply, "text").c_str());
+    std::printf("%s", Text(root, "text").c_str());
   }
-  if (o.detailed_exitcode && (*reply)["changes"].get<bool>()) return kExitChanges;
-  return kExitOk;
+  bool changes = o.detailed_exitcode && root["changes"].Bool();
+  if (!check.ok()) return Fail(check.error());
+  return changes ? kExitChanges : kExitOk;
 }
 
 int ApplyCommand(const GlobalOptions& g, const ApplyOptions& o) {
@@ -154,7 +193,7 @@ int ApplyCommand(const GlobalOptions& g, const ApplyOptions& o) {
   if (o.expect_revision) body["expect_revision"] = *o.expect_revision;
   auto reply = client->Post("/v1/apply", body);
   if (!reply.ok()) return Fail(reply.error());
-  return PrintApplied(*client, g, *reply, o.wait);
+  return PrintApplied(*client, g, *reply, o.wait, "POST /v1/apply");
 }
 
 int RollbackCommand(const GlobalOptions& g, int64_t revision, const ApplyOptions& o) {
@@ -166,45 +205,58 @@ int RollbackCommand(const GlobalOptions& g, int64_t revision, const ApplyOptions
   if (o.expect_revision) body["expect_revision"] = *o.expect_revision;
   auto reply = client->Post("/v1/rollback", body);
   if (!reply.ok()) return Fail(reply.error());
-  return PrintApplied(*client, g, *reply, o.wait);
+  return PrintApplied(*client, g, *reply, o.wait, "POST /v1/rollback");
 }
 
-std::string RenderStatus(const json& status, const std::string& service) {
-  std::string out;
-  if (status["head"].is_null()) return "No revision applied yet. Run `cairn apply -f FILE`.\n";
-  const json& head = status["head"];
-  out += "environment " + status["environment"].get<std::string>() + "   head revision " +
-         std::to_string(head["number"].get<int64_t>()) + " (" +
-         Short(head["hash"].get<std::string>()) + ") by " + head["author"].get<std::string>() +
-         ": " + head["message"].get<std::string>() + "\n\n";
+Result<std::string> RenderStatus(const json& status, const std::string& service) {
+  ReplyCheck check("GET /v1/status");
+  ReplyView root = check.Root(status);
+  ReplyView head = root.Optional("head");
+  if (!head.present()) {
+    if (!check.ok()) return check.error();
+    return std::string("No revision applied yet. Run `cairn apply -f FILE`.\n");
+  }
+  // Each field read on its own line, so that the problem reported is the first in the reply.
+  std::string environment = root["environment"].Str();
+  int64_t number = head["number"].Int();
+  std::string hash = head["hash"].Str();
+  std::string author = head["author"].Str();
+  std::string message = head["message"].Str();
+  std::string out = "environment " + environment + "   head revision " + std::to_string(number) +
+                    " (" + Short(hash) + ") by " + author + ": " + message + "\n\n";
   std::vector<std::vector<std::string>> services = {
       {"SERVICE", "REVISION", "ROLLOUT", "HEALTHY", "INSTANCES"}};
   std::vector<std::vector<std::string>> instances = {
       {"INSTANCE", "SERVICE", "REV", "STATE", "PID", "PORT", "RESTARTS", "LAST CHECK"}};
   std::string reasons;
-  for (const auto& s : status["services"]) {
-    std::string name = s["name"];
+  for (ReplyView s : root["services"].Items()) {
+    std::string name = s["name"].Str();
     if (!service.empty() && name != service) continue;
-    services.push_back(
-        {name, std::to_string(s["revision"].get<int64_t>()), s["rollout"].get<std::string>(),
-         std::to_string(s["healthy"].get<int>()) + "/" + std::to_string(s["replicas"].get<int>()),
-         std::to_string(s["instances"].size())});
-    if (!s["rollout_reason"].get<std::string>().empty()) {
-      reasons += "  " + name + ": " + s["rollout_reason"].get<std::string>() + "\n";
+    int64_t revision = s["revision"].Int();
+    std::string rollout = s["rollout"].Str();
+    int64_t healthy = s["healthy"].Int();
+    int64_t replicas = s["replicas"].Int();
+    std::vector<ReplyView> service_instances = s["instances"].Items();
+    services.push_back({name, std::to_string(revision), rollout,
+                        std::to_string(healthy) + "/" + std::to_string(replicas),
+                        std::to_string(service_instances.size())});
+    if (std::string reason = s["rollout_reason"].Str(); !reason.empty()) {
+      reasons += "  " + name + ": " + reason + "\n";
     }
-    if (int drifted = s.value("drift_replaced", 0); drifted > 0) {
+    if (int64_t drifted = s.Optional("drift_replaced").IntOr(0); drifted > 0) {
       reasons += "  " + name + ": " + std::to_string(drifted) +
                  " instance(s) replaced because their image root changed (`cairn verify`)\n";
     }
-    for (const auto& i : s["instances"]) {
-      std::string state = i["state"];
-      if (i["crash_looping"].get<bool>()) state += " (crash loop)";
-      instances.push_back(
-          {i["id"].get<std::string>(), name, std::to_string(i["revision"].get<int64_t>()), state,
-           std::to_string(i["pid"].get<int>()), std::to_string(i["port"].get<int>()),
-           std::to_string(i["restarts"].get<int>()), i["health"].get<std::string>()});
+    for (ReplyView i : service_instances) {
+      std::string state = i["state"].Str();
+      if (i["crash_looping"].Bool()) state += " (crash loop)";
+      // A braced list is evaluated left to right: the first problem is the leftmost column's.
+      instances.push_back({i["id"].Str(), name, std::to_string(i["revision"].Int()), state,
+                           std::to_string(i["pid"].Int()), std::to_string(i["port"].Int()),
+                           std::to_string(i["restarts"].Int()), i["health"].Str()});
     }
   }
+  if (!check.ok()) return check.error();
   out += Table(services);
   if (!reasons.empty()) out += "\nrollout problems:\n" + reasons;
   out += "\n" + Table(instances);
@@ -217,24 +269,25 @@ int StatusCommand(const GlobalOptions& g, const std::string& service) {
   auto status = client->Get("/v1/status");
   if (!status.ok()) return Fail(status.error());
   if (!service.empty()) {
-    bool found = false;
-    for (const auto& s : (*status)["services"]) found = found || s["name"] == service;
-    if (!found) {
+    ReplyCheck check("GET /v1/status");
+    json filtered = json::array();
+    for (ReplyView s : check.Root(*status)["services"].Items()) {
+      if (s["name"].Str() == service) filtered.push_back(s.Json());
+    }
+    if (!check.ok()) return Fail(check.error());
+    if (filtered.empty()) {
       return Fail(MakeError(ErrorCode::kNotFound, "no service named \"" + service + "\""));
     }
+    // The views above are gone: the document may change now.
+    if (g.json) (*status)["services"] = std::move(filtered);
   }
   if (g.json) {
-    if (!service.empty()) {
-      json filtered = json::array();
-      for (const auto& s : (*status)["services"]) {
-        if (s["name"] == service) filtered.push_back(s);
-      }
-      (*status)["services"] = filtered;
-    }
     PrintJson(*status);
-  } else {
-    std::printf("%s", RenderStatus(*status, service).c_str());
+    return kExitOk;
   }
+  auto text = RenderStatus(*status, service);
+  if (!text.ok()) return Fail(text.error());
+  std::printf("%s", text->c_str());
   return kExitOk;
 }
 
@@ -247,23 +300,29 @@ int HistoryCommand(const GlobalOptions& g) {
     PrintJson(*list);
     return kExitOk;
   }
-  if (list->empty()) {
+  ReplyCheck check("GET /v1/revisions");
+  std::vector<ReplyView> revisions = check.Root(*list).Items();
+  if (!check.ok()) return Fail(check.error());
+  if (revisions.empty()) {
     std::printf("No revisions yet.\n");
     return kExitOk;
   }
   std::vector<std::vector<std::string>> rows = {
       {"REV", "HASH", "PARENT", "AUTHOR", "TIME", "MESSAGE"}};
-  for (const auto& r : *list) {
-    std::string msg = r["message"];
-    if (!r["rollback_of"].is_null()) {
-      msg += " [rollback of " + std::to_string(r["rollback_of"].get<int64_t>()) + "]";
+  for (ReplyView r : revisions) {
+    std::string msg = r["message"].Str();
+    if (ReplyView rollback_of = r.Optional("rollback_of"); rollback_of.present()) {
+      msg += " [rollback of " + std::to_string(rollback_of.Int()) + "]";
     }
-    rows.push_back({std::to_string(r["number"].get<int64_t>()), Short(r["hash"].get<std::string>()),
-                    r["parent_hash"].get<std::string>().empty()
-                        ? "-"
-                        : Short(r["parent_hash"].get<std::string>()),
-                    r["author"].get<std::string>(), r["created_at"].get<std::string>(), msg});
+    int64_t number = r["number"].Int();
+    std::string hash = r["hash"].Str();
+    std::string parent = r["parent_hash"].Str();
+    std::string author = r["author"].Str();
+    std::string created_at = r["created_at"].Str();
+    rows.push_back({std::to_string(number), Short(hash), parent.empty() ? "-" : Short(parent),
+                    author, created_at, msg});
   }
+  if (!check.ok()) return Fail(check.error());
   std::printf("%s", Table(rows).c_str());
   return kExitOk;
 }
@@ -271,15 +330,23 @@ int HistoryCommand(const GlobalOptions& g) {
 int DiffCommand(const GlobalOptions& g, int64_t from, int64_t to) {
   auto client = Connect(g);
   if (!client.ok()) return Fail(client.error());
-  auto reply = client->Get("/v1/diff?from=" + std::to_string(from) + "&to=" + std::to_string(to));
+  std::string target = "/v1/diff?from=" + std::to_string(from) + "&to=" + std::to_string(to);
+  auto reply = client->Get(target);
   if (!reply.ok()) return Fail(reply.error());
   if (g.json) {
     PrintJson(*reply);
-  } else if ((*reply)["changes"].empty()) {
+    return kExitOk;
+  }
+  ReplyCheck check("GET " + target);
+  ReplyView root = check.Root(*reply);
+  bool same = root["changes"].Items().empty();
+  std::string text = Text(root, "text");
+  if (!check.ok()) return Fail(check.error());
+  if (same) {
     std::printf("Revisions %lld and %lld have the same spec.\n", static_cast<long long>(from),
                 static_cast<long long>(to));
   } else {
-    std::printf("%s", Text(*reply, "text").c_str());
+    std::printf("%s", text.c_str());
   }
   return kExitOk;
 }
@@ -301,18 +368,20 @@ int LogsCommand(const GlobalOptions& g, const std::string& service, bool follow,
 int AuditCommand(const GlobalOptions& g, int limit) {
   auto client = Connect(g);
   if (!client.ok()) return Fail(client.error());
-  auto list = client->Get("/v1/audit?limit=" + std::to_string(limit));
+  std::string target = "/v1/audit?limit=" + std::to_string(limit);
+  auto list = client->Get(target);
   if (!list.ok()) return Fail(list.error());
   if (g.json) {
     PrintJson(*list);
     return kExitOk;
   }
+  ReplyCheck check("GET " + target);
   std::vector<std::vector<std::string>> rows = {{"TIME", "WHO", "ACTION", "TARGET", "RESULT"}};
-  for (const auto& r : *list) {
-    rows.push_back({r["at"].get<std::string>(), r["actor"].get<std::string>(),
-                    r["action"].get<std::string>(), r["target"].get<std::string>(),
-                    r["result"].get<std::string>()});
+  for (ReplyView r : check.Root(*list).Items()) {
+    rows.push_back(
+        {r["at"].Str(), r["actor"].Str(), r["action"].Str(), r["target"].Str(), r["result"].Str()});
   }
+  if (!check.ok()) return Fail(check.error());
   std::printf("%s", Table(rows).c_str());
   return kExitOk;
 }
@@ -334,22 +403,27 @@ int TrafficCommand(const GlobalOptions& g, const std::string& service) {
     std::snprintf(buf, sizeof(buf), "%.2f", v);
     return std::string(buf);
   };
-  for (const auto& b : (*traffic)["backends"]) {
-    if (!service.empty() && b["service"] != service) continue;
-    const json& r = b["requests"];
+  ReplyCheck check("GET /v1/traffic");
+  ReplyView root = check.Root(*traffic);
+  for (ReplyView b : root["backends"].Items()) {
+    std::string name = b["service"].Str();
+    if (!service.empty() && name != service) continue;
+    ReplyView r = b["requests"];
+    ReplyView latency = b["latency_ms"];
+    // A braced list is evaluated left to right: the first problem is the leftmost column's.
     rows.push_back(
-        {b["service"].get<std::string>(), b["version"].get<std::string>(),
-         b["instance"].get<std::string>(), std::to_string(b["total"].get<uint64_t>()),
-         std::to_string(r.value("2xx", uint64_t{0})), std::to_string(r.value("4xx", uint64_t{0})),
-         std::to_string(r.value("5xx", uint64_t{0})), std::to_string(r.value("error", uint64_t{0})),
-         fmt(b["latency_ms"]["p50"].get<double>()), fmt(b["latency_ms"]["p99"].get<double>()),
-         std::to_string(b["retries"].get<uint64_t>()),
-         std::to_string(b["ejections"].get<uint64_t>())});
+        {name, b["version"].Str(), b["instance"].Str(), std::to_string(b["total"].Uint()),
+         std::to_string(r.Optional("2xx").UintOr(0)), std::to_string(r.Optional("4xx").UintOr(0)),
+         std::to_string(r.Optional("5xx").UintOr(0)), std::to_string(r.Optional("error").UintOr(0)),
+         fmt(latency["p50"].Num()), fmt(latency["p99"].Num()), std::to_string(b["retries"].Uint()),
+         std::to_string(b["ejections"].Uint())});
   }
+  uint64_t accepted = root["connections_accepted"].Uint();
+  int64_t open = root["active_client_connections"].Int();
+  if (!check.ok()) return Fail(check.error());
   std::printf("%s", Table(rows).c_str());
-  std::printf("\nconnections accepted %llu, open %lld\n",
-              static_cast<unsigned long long>((*traffic)["connections_accepted"].get<uint64_t>()),
-              static_cast<long long>((*traffic)["active_client_connections"].get<int64_t>()));
+  std::printf("\nconnections accepted %llu, open %lld\n", static_cast<unsigned long long>(accepted),
+              static_cast<long long>(open));
   return kExitOk;
 }
 
@@ -359,7 +433,15 @@ int VersionCommand(const GlobalOptions& g) {
     auto client = Connect(g);
     if (client.ok()) {
       auto v = client->Get("/v1/version");
-      if (v.ok()) out["server"] = (*v)["version"];
+      if (v.ok()) {
+        ReplyCheck check("GET /v1/version");
+        std::string version = check.Root(*v)["version"].Str();
+        if (!check.ok()) {
+          PrintJson(out);  // the client's version still helps: it is what a skew is about
+          return Fail(check.error());
+        }
+        out["server"] = version;
+      }
     }
     PrintJson(out);
     return kExitOk;
@@ -369,8 +451,10 @@ int VersionCommand(const GlobalOptions& g) {
   if (client.ok()) {
     auto v = client->Get("/v1/version");
     if (v.ok()) {
-      std::printf("server %s at %s\n", (*v)["version"].get<std::string>().c_str(),
-                  client->endpoint().ToString().c_str());
+      ReplyCheck check("GET /v1/version");
+      std::string version = check.Root(*v)["version"].Str();
+      if (!check.ok()) return Fail(check.error());
+      std::printf("server %s at %s\n", version.c_str(), client->endpoint().ToString().c_str());
     }
   }
   return kExitOk;

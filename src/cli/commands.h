@@ -40,8 +40,11 @@ int TrafficCommand(const GlobalOptions& g, const std::string& service);
 // at the head revision (kExitOk) or one failed (kExitRolloutFailed). `keep_going` false ends
 // it early with kExitOk.
 int WaitForRollout(api::Client& client, int64_t revision, const bool* keep_going = nullptr);
-// Prints events after `*after_seq` and advances it.
-void PrintNewEvents(api::Client& client, int64_t* after_seq);
-std::string RenderStatus(const nlohmann::json& status, const std::string& service);
+// Prints events after `*after_seq` and advances it. A request that fails is skipped (the next
+// call asks again); a reply that is not what this cairn expects is an error naming the field.
+Status PrintNewEvents(api::Client& client, int64_t* after_seq);
+// What `cairn status [SERVICE]` prints for a /v1/status reply (only SERVICE's rows when not
+// empty), or an error naming the first field missing or of the wrong type.
+Result<std::string> RenderStatus(const nlohmann::json& status, const std::string& service);
 
 }  // namespace cairn::cli

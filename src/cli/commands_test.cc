@@ -50,15 +50,21 @@ json Status() {
   return {{"environment", "demo"}, {"head", head}, {"services", json::array({web, worker})}};
 }
 
+// What RenderStatus gives, or its error in words (so that a failing test shows it).
+std::string Rendered(const json& status, const std::string& service = "") {
+  Result<std::string> out = RenderStatus(status, service);
+  return out.ok() ? *out : "error: " + out.error().ToString();
+}
+
 TEST(RenderStatusTest, WithoutARevisionSaysHowToApplyOne) {
   json status = {{"environment", ""}, {"head", nullptr}, {"services", json::array()}};
-  std::string out = RenderStatus(status, "");
+  std::string out = Rendered(status);
   EXPECT_THAT(out, HasSubstr("No revision"));
   EXPECT_THAT(out, HasSubstr("cairn apply"));
 }
 
 TEST(RenderStatusTest, ShowsTheHeadServicesAndInstances) {
-  std::string out = RenderStatus(Status(), "");
+  std::string out = Rendered(Status());
   EXPECT_THAT(out, HasSubstr("environment demo"));
   EXPECT_THAT(out, HasSubstr("head revision 2 (abcdef012345) by ana: bump web"));
   EXPECT_THAT(out, HasSubstr("SERVICE"));
@@ -71,26 +77,42 @@ TEST(RenderStatusTest, ShowsTheHeadServicesAndInstances) {
 }
 
 TEST(RenderStatusTest, NamesFailedRolloutsAndCrashLoops) {
-  std::string out = RenderStatus(Status(), "");
+  std::string out = Rendered(Status());
   EXPECT_THAT(out, HasSubstr("rollout problems:\n  worker: 0 of 1 new instances healthy\n"));
   EXPECT_THAT(out, HasSubstr("crashed (crash loop)"));
 }
 
 TEST(RenderStatusTest, CanShowOneService) {
-  std::string out = RenderStatus(Status(), "web");
+  std::string out = Rendered(Status(), "web");
   EXPECT_THAT(out, HasSubstr("web-0a1b2c3d"));
   EXPECT_THAT(out, Not(HasSubstr("worker")));
   EXPECT_THAT(out, Not(HasSubstr("rollout problems")));
 }
 
 TEST(RenderStatusTest, ServiceRowsAreAlignedUnderTheirHeaders) {
-  std::string out = RenderStatus(Status(), "");
+  std::string out = Rendered(Status());
   size_t header = out.find("SERVICE");
   ASSERT_NE(header, std::string::npos);
   size_t line_start = out.rfind('\n', header) + 1;
   size_t rollout_col = out.find("ROLLOUT", header) - line_start;
   size_t web_line = out.find("\nweb ", header) + 1;
   EXPECT_EQ(out.substr(web_line + rollout_col, 8), "complete");
+}
+
+TEST(RenderStatusTest, AFieldOfTheWrongTypeIsAnErrorNamingItInsteadOfAnException) {
+  json status = Status();
+  status["services"][0]["healthy"] = "2";
+  Result<std::string> out = RenderStatus(status, "");
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, ErrorCode::kInternal);
+  EXPECT_THAT(out.error().message, HasSubstr("GET /v1/status"));
+  EXPECT_THAT(out.error().message, HasSubstr("services[0].healthy is a string, not an integer"));
+}
+
+TEST(RenderStatusTest, AReplyThatIsNoObjectIsAnError) {
+  Result<std::string> out = RenderStatus(json::array(), "");
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(out.error().message, HasSubstr("the reply is an array, not an object"));
 }
 
 }  // namespace

@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include "api/sse_reader.h"
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "cli/reply_view.h"
 
 namespace cairn::cli {
 namespace {
@@ -33,21 +35,29 @@ int Follow(const GlobalOptions& g, api::Client& client, const EventsOptions& o, 
   bool announced_loss = false;
   for (;;) {
     api::SseReader reader;
-    Status ended = client.Stream("/v1/events/stream?after=" + std::to_string(after) + Query(o),
-                                 [&](std::string_view b) {
-                                   for (const api::SseMessage& m : reader.Feed(b)) {
-                                     auto event = nlohmann::json::parse(m.data, nullptr, false);
-                                     if (event.is_discarded() || !event.contains("seq")) continue;
-                                     after = std::max(after, event["seq"].get<int64_t>());
-                                     if (announced_loss) {
-                                       std::fprintf(stderr, "cairn: reconnected to %s\n",
-                                                    client.endpoint().ToString().c_str());
-                                       announced_loss = false;
-                                     }
-                                     Print(g, event);
-                                   }
-                                   return true;
-                                 });
+    std::optional<Error> unreadable;  // an event this cairn does not understand ends the stream
+    std::string target = "/v1/events/stream?after=" + std::to_string(after) + Query(o);
+    Status ended = client.Stream(target, [&](std::string_view b) {
+      for (const api::SseMessage& m : reader.Feed(b)) {
+        auto event = nlohmann::json::parse(m.data, nullptr, false);
+        // Not an event (no JSON object with a seq): skipped, as it always was.
+        if (event.is_discarded() || !event.is_object() || !event.contains("seq")) continue;
+        ReplyCheck check("GET " + target);
+        int64_t seq = check.Root(event)["seq"].Int();
+        if (!check.ok()) {
+          unreadable = check.error();
+          return false;
+        }
+        after = std::max(after, seq);
+        if (announced_loss) {
+          std::fprintf(stderr, "cairn: reconnected to %s\n", client.endpoint().ToString().c_str());
+          announced_loss = false;
+        }
+        Print(g, event);
+      }
+      return true;
+    });
+    if (unreadable) return Fail(*unreadable);
     if (!ended.ok() && ended.error().code != ErrorCode::kUnavailable) return Fail(ended.error());
     if (!announced_loss) {
       std::fprintf(stderr, "cairn: lost the event stream (%s); reconnecting\n",
@@ -77,16 +87,24 @@ int EventsCommand(const GlobalOptions& g, const EventsOptions& o) {
                                     : "/v1/events?last=" + std::to_string(std::max(o.last, 0));
   auto events = client->Get(target + Query(o));
   if (!events.ok()) return Fail(events.error());
+  ReplyCheck check("GET " + target + Query(o));
+  std::vector<ReplyView> shown = check.Root(*events).Items();
   int64_t after = std::max<int64_t>(o.after, 0);
-  for (const auto& e : *events) {
-    Print(g, e);
-    after = std::max(after, e["seq"].get<int64_t>());
+  for (ReplyView e : shown) {
+    Print(g, e.Json());
+    after = std::max(after, e["seq"].Int());
   }
+  if (!check.ok()) return Fail(check.error());
   if (!o.follow) return kExitOk;
-  if (events->empty() && o.after < 0) {
+  if (shown.empty() && o.after < 0) {
     // Nothing shown yet: follow from now, not from the start of history.
     auto newest = client->Get("/v1/events?last=1");
-    if (newest.ok() && !newest->empty()) after = (*newest)[0]["seq"].get<int64_t>();
+    if (newest.ok()) {
+      ReplyCheck newest_check("GET /v1/events?last=1");
+      std::vector<ReplyView> last = newest_check.Root(*newest).Items();
+      if (!last.empty()) after = last[0]["seq"].Int();
+      if (!newest_check.ok()) return Fail(newest_check.error());
+    }
   }
   return Follow(g, *client, o, after);
 }

@@ -10,10 +10,11 @@
 // completes and 4 when it fails or is aborted.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <cstdint>
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/reply_view.h"
 
 namespace cairn::cli {
 
@@ -34,10 +35,12 @@ int RolloutCommand(const GlobalOptions& g, const RolloutOptions& o);
 // What `cairn rollout status` prints for one service: its entry of /v1/status.
 // One line for a rollout in progress ("web: canary to revision 3 over 2 — step 2 of 4
 // (pause), waiting_for_promote; 25% of traffic on revision 3; analysis ...").
-std::string RenderRolloutLine(const nlohmann::json& service_status);
+// A field missing or of the wrong type is recorded in the check `service_status` came from
+// (the line then has an empty value in its place): the caller asks the check before printing.
+std::string RenderRolloutLine(ReplyView service_status);
 // The end of a rollout, when none is in progress any more: "web: revision 3 complete" or
 // "web: rollout failed: <reason>; back on revision 2" (the stable revision of the rollout
-// last seen; left out when 0, unknown).
-std::string RenderRolloutEnd(const nlohmann::json& service_status, int64_t stable_revision = 0);
+// last seen; left out when 0, unknown). Problems are recorded as for RenderRolloutLine.
+std::string RenderRolloutEnd(ReplyView service_status, int64_t stable_revision = 0);
 
 }  // namespace cairn::cli

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "cli/reply_view.h"
 
 namespace cairn::cli {
 
@@ -43,16 +44,34 @@ int UpCommand(const GlobalOptions& g, const ServerOptions& server_options,
   std::fflush(stdout);
   int64_t after = 0;
   bool printed_ready = false;
-  while (!server_done) {
-    PrintNewEvents(*client, &after);
+  // Prints new events, and the status once every rollout is complete.
+  auto follow = [&]() -> Status {
+    if (Status printed = PrintNewEvents(*client, &after); !printed.ok()) return printed;
+    if (printed_ready) return OkStatus();
     auto status = client->Get("/v1/status");
-    if (status.ok() && !printed_ready) {
-      bool complete = !(*status)["services"].empty();
-      for (const auto& s : (*status)["services"]) complete = complete && s["rollout"] == "complete";
-      if (complete) {
-        std::printf("\n%s\n", RenderStatus(*status, "").c_str());
-        std::fflush(stdout);
-        printed_ready = true;
+    if (!status.ok()) return OkStatus();  // asked again at the next turn
+    ReplyCheck check("GET /v1/status");
+    std::vector<ReplyView> services = check.Root(*status)["services"].Items();
+    bool complete = !services.empty();
+    for (ReplyView s : services) complete = complete && s["rollout"].Str() == "complete";
+    if (!check.ok()) return check.error();
+    if (!complete) return OkStatus();
+    auto text = RenderStatus(*status, "");
+    if (!text.ok()) return text.error();
+    std::printf("\n%s\n", text->c_str());
+    std::fflush(stdout);
+    printed_ready = true;
+    return OkStatus();
+  };
+  // Following is decoration: a reply this cairn cannot read (a bug, since the server is this
+  // very binary) is reported once and ends the following, not the environment.
+  bool following = true;
+  while (!server_done) {
+    if (following) {
+      if (Status followed = follow(); !followed.ok()) {
+        Fail(followed.error());
+        std::fprintf(stderr, "cairn: no longer following the events; the server keeps running.\n");
+        following = false;
       }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));

@@ -7,10 +7,12 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <vector>
 
 #include "core/sha256.h"
 #include "spec/parser_internal.h"
 #include "spec/spec.h"
+#include "spec/text_check.h"
 #include "spec/yaml_reader.h"
 
 namespace cairn::spec {
@@ -297,9 +299,22 @@ void ClaimListenPort(YamlReader& reader, const Field& field, const std::string& 
 ParseOutcome ParseSpec(const std::string& yaml_text, const std::string& file) {
   YamlReader reader(file);
   EnvironmentSpec spec;
+  if (std::optional<SpecError> bad_text = CheckSpecText(yaml_text, file)) {
+    ParseOutcome outcome;
+    outcome.errors.push_back(std::move(*bad_text));
+    return outcome;
+  }
   try {
-    YAML::Node root = YAML::Load(yaml_text);
-    ParseRoot(reader, root, &spec);
+    std::vector<YAML::Node> documents = YAML::LoadAll(yaml_text);
+    if (documents.size() > 1) {
+      // Applying the first and ignoring the rest would drop services without a word.
+      reader.Fail(documents[1].Mark(), "",
+                  "the file holds " + std::to_string(documents.size()) +
+                      " YAML documents; an environment is one document (remove the \"---\" "
+                      "that starts this one, or split the environments into files)");
+    } else {
+      ParseRoot(reader, documents.empty() ? YAML::Node() : documents[0], &spec);
+    }
   } catch (const YAML::Exception& e) {
     // Malformed YAML: yaml-cpp stops at the first problem, so it is the only one we can report.
     reader.Fail(e.mark, "", "malformed YAML: " + e.msg);
