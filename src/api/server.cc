@@ -1,5 +1,7 @@
 #include "api/server.h"
 
+#include <sys/socket.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -10,6 +12,8 @@
 #include <boost/beast/http.hpp>
 #include <charconv>
 #include <cstdlib>
+#include <string_view>
+#include <vector>
 
 #include "api/event_stream.h"
 #include "api/http_stream.h"
@@ -21,6 +25,7 @@
 #include "api/routes.h"
 #include "api/ui_routes.h"
 #include "api/verify_route.h"
+#include "core/descriptors.h"
 
 namespace cairn::api {
 namespace {
@@ -33,7 +38,11 @@ using asio::use_awaitable;
 using asio::ip::tcp;
 
 constexpr auto kIdleTimeout = std::chrono::seconds(120);
-constexpr size_t kMaxBodyBytes = 8u << 20;  // an environment file is far smaller
+constexpr size_t kMaxBodyBytes = ApiServer::kMaxBodyBytes;
+// After a 413, the rest of the body is read and dropped for at most this long and this many
+// bytes, so the client reads the answer instead of a reset (as the router's lingering close).
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr size_t kLingerBytes = 64u << 20;
 constexpr auto kLogPollInterval = std::chrono::milliseconds(200);
 // How often an idle event stream sends a comment (and notices a client that went away).
 constexpr auto kEventKeepalive = std::chrono::seconds(15);
@@ -95,7 +104,47 @@ struct Services {
   StoreGcCounters* gc;
 };
 
-awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<bool> open) {
+// A request body over kMaxBodyBytes: 413 with the limit, then a lingering close.
+awaitable<void> AnswerTooLarge(beast::tcp_stream& stream, unsigned version) {
+  http::response<http::string_body> res{http::status::payload_too_large, version};
+  res.set(http::field::server, "cairn");
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(false);
+  res.body() =
+      ErrorReply(MakeError(ErrorCode::kInvalidArgument, "the request body is larger than the " +
+                                                            std::to_string(kMaxBodyBytes >> 20) +
+                                                            " MiB the cairn API accepts"))
+          .body;
+  res.prepare_payload();
+  beast::error_code ec;
+  stream.expires_after(kLingerTime);
+  co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+  if (ec) co_return;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::vector<char> scratch(64 * 1024);
+  size_t dropped = 0;
+  while (dropped < kLingerBytes) {
+    size_t n = co_await stream.async_read_some(asio::buffer(scratch),
+                                               asio::redirect_error(use_awaitable, ec));
+    if (ec) break;  // EOF (the client read the answer and closed) or the linger time is up
+    dropped += n;
+  }
+}
+
+// Gives a place in the API's connection cap back when the session ends.
+struct ApiSlot {
+  explicit ApiSlot(std::shared_ptr<ConnectionLimit> held) : limit(std::move(held)) {}
+  std::shared_ptr<ConnectionLimit> limit;
+  ApiSlot(const ApiSlot&) = delete;
+  ApiSlot& operator=(const ApiSlot&) = delete;
+  ~ApiSlot() {
+    if (limit) limit->Release();
+  }
+};
+
+awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<bool> open,
+                        std::shared_ptr<ConnectionLimit> limit) {
+  ApiSlot slot(std::move(limit));
   control::Controller& controller = services.controller;
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -104,7 +153,14 @@ awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<b
       http::request_parser<http::string_body> parser;
       parser.body_limit(kMaxBodyBytes);
       stream.expires_after(kIdleTimeout);
-      co_await http::async_read(stream, buffer, parser, use_awaitable);
+      beast::error_code read_error;
+      co_await http::async_read(stream, buffer, parser,
+                                asio::redirect_error(use_awaitable, read_error));
+      if (read_error == http::error::body_limit) {
+        co_await AnswerTooLarge(stream, parser.get().version());
+        break;
+      }
+      if (read_error) throw boost::system::system_error(read_error);
       stream.expires_never();
       const auto& msg = parser.get();
       Request req;
@@ -163,15 +219,52 @@ awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<b
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
 }
 
-awaitable<void> AcceptLoop(tcp::acceptor& acceptor, Services services, std::shared_ptr<bool> open) {
+// The answer to a connection past the cap, built once.
+const std::string& TooManyConnections() {
+  static const std::string text = [] {
+    std::string body =
+        ErrorReply(MakeError(ErrorCode::kUnavailable,
+                             "the cairn API has too many connections open; try again shortly"))
+            .body;
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+           "Content-Length: " +
+           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  }();
+  return text;
+}
+
+bool OutOfResources(const boost::system::error_code& ec) {
+  namespace errc = boost::system::errc;
+  return ec == errc::too_many_files_open || ec == errc::too_many_files_open_in_system ||
+         ec == errc::no_buffer_space || ec == errc::not_enough_memory;
+}
+
+awaitable<void> AcceptLoop(tcp::acceptor& acceptor, Services services, std::shared_ptr<bool> open,
+                           std::shared_ptr<ConnectionLimit> limit) {
+  AcceptBackoff backoff;
+  asio::steady_timer pause(acceptor.get_executor());
   while (*open) {
     boost::system::error_code ec;
     tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (!*open) co_return;
+      // Out of descriptors: wait instead of spinning on the strand the controller shares.
+      if (OutOfResources(ec)) {
+        pause.expires_after(std::chrono::milliseconds(backoff.NextDelayMs()));
+        co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
+      }
       continue;
     }
-    asio::co_spawn(acceptor.get_executor(), Session(std::move(socket), services, open),
+    backoff.Reset();
+    if (!limit->TryAcquire()) {
+      const std::string& refusal = TooManyConnections();
+      ssize_t sent = ::send(socket.native_handle(), refusal.data(), refusal.size(),
+                            MSG_NOSIGNAL | MSG_DONTWAIT);
+      (void)sent;  // best effort: refused either way
+      socket.close(ec);
+      continue;
+    }
+    asio::co_spawn(acceptor.get_executor(), Session(std::move(socket), services, open, limit),
                    asio::detached);
   }
 }
@@ -226,7 +319,7 @@ Status ApiServer::Listen(const Endpoint& endpoint) {
       io_,
       AcceptLoop(*acceptor_,
                  Services{controller_, router_, images_, *pool_, drift_, provider_, &gc_counters_},
-                 open_),
+                 open_, std::make_shared<ConnectionLimit>(max_connections_)),
       asio::detached);
   return OkStatus();
 }

@@ -49,6 +49,12 @@ class ApiServer {
   // Unpacks the images an apply names on this server's pool before the controller sees it
   // (image_prepare.h). Not owned.
   void SetImageProvider(control::ImageProvider* provider) { provider_ = provider; }
+  // Connections open at once (default 512, core/descriptors.h); past it a new one is answered
+  // 503 and closed, so a flood cannot take the descriptors probes and the store need. Call
+  // before Listen.
+  void SetMaxConnections(int64_t max) { max_connections_ = max; }
+  // The largest request body accepted; a larger one is answered 413 with the limit.
+  static constexpr size_t kMaxBodyBytes = 8u << 20;  // an environment file is far smaller
 
  private:
   boost::asio::io_context& io_;
@@ -56,6 +62,7 @@ class ApiServer {
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   int bound_port_ = 0;
   std::shared_ptr<bool> open_;
+  int64_t max_connections_ = 512;
   const router::Router* router_ = nullptr;
   image::ImageStore* images_ = nullptr;
   control::DriftCheck* drift_ = nullptr;

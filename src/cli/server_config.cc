@@ -131,6 +131,36 @@ void ParseReceiver(const YAML::Node& node, const std::string& path, std::set<std
   if (ok) config->alert_receivers.push_back(std::move(receiver));
 }
 
+// A whole number in [min, max] at `key` of `node`, or nothing (and a problem).
+std::optional<int64_t> Count(const YAML::Node& node, const std::string& key,
+                             const std::string& path, int64_t min, int64_t max,
+                             Problems* problems) {
+  YAML::Node v = node[key];
+  if (!v || v.IsNull()) return std::nullopt;
+  const std::string& text = v.Scalar();
+  int64_t n = 0;
+  bool digits = v.IsScalar() && !text.empty() && text.size() <= 18 &&
+                std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) n = std::stoll(text);  // 18 digits at most: cannot throw
+  if (!digits || n < min || n > max) {
+    problems->Add(v.Mark(), path + "." + key,
+                  "must be a whole number from " + std::to_string(min) + " to " +
+                      std::to_string(max) + (v.IsScalar() ? ", found \"" + text + "\"" : ""));
+    return std::nullopt;
+  }
+  return n;
+}
+
+void ParseConnections(const YAML::Node& node, ServerConfig* config, Problems* problems) {
+  if (!KnownKeys(node, "connections", {"api", "per_listener"}, problems)) return;
+  if (auto api = Count(node, "api", "connections", 1, 1 << 20, problems)) {
+    config->connections.api_max_connections = *api;
+  }
+  if (auto per = Count(node, "per_listener", "connections", 0, 1 << 24, problems)) {
+    config->connections.router_max_connections_per_listener = *per;
+  }
+}
+
 }  // namespace
 
 Result<ServerConfig> ParseServerConfig(const std::string& text, const std::string& file) {
@@ -144,7 +174,10 @@ Result<ServerConfig> ParseServerConfig(const std::string& text, const std::strin
   }
   ServerConfig config;
   if (!root || root.IsNull()) return config;  // an empty file configures nothing
-  if (!KnownKeys(root, "", {"alerts"}, &problems)) return problems.ToError();
+  if (!KnownKeys(root, "", {"alerts", "connections"}, &problems)) return problems.ToError();
+  if (YAML::Node connections = root["connections"]; connections && !connections.IsNull()) {
+    ParseConnections(connections, &config, &problems);
+  }
   if (YAML::Node alerts = root["alerts"]; alerts && !alerts.IsNull()) {
     if (KnownKeys(alerts, "alerts", {"receivers"}, &problems)) {
       YAML::Node receivers = alerts["receivers"];

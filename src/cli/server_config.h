@@ -7,6 +7,10 @@
 //         url: http://127.0.0.1:9093/hook  # required, http:// only
 //         format: alertmanager             # or json; default alertmanager
 //         send_resolved: true              # default true
+//   connections:
+//     api: 512              # API connections at once; past it 503 (core/descriptors.h)
+//     per_listener: 10000   # client connections on one service port; 0: half the router's
+//                           # share of the descriptors
 //
 // Every problem is reported, each as "FILE:LINE:COL: field.path: what is wrong".
 #pragma once
@@ -14,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/descriptors.h"
 #include "core/result.h"
 #include "telemetry/alert_notifier.h"
 
@@ -21,6 +26,7 @@ namespace cairn::cli {
 
 struct ServerConfig {
   std::vector<telemetry::AlertReceiverConfig> alert_receivers;
+  DescriptorOptions connections;
 };
 
 // `file` names the text in error messages.

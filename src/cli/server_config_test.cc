@@ -88,10 +88,29 @@ TEST(ServerConfigTest, EveryProblemIsReportedWithFileLineCol) {
 
 TEST(ServerConfigTest, UnknownTopLevelFieldAndWrongShapes) {
   EXPECT_EQ(ErrorOf("alert:\n  receivers: []\n"),
-            "server.yaml:1:1: alert: unknown field; expected one of: alerts");
+            "server.yaml:1:1: alert: unknown field; expected one of: alerts, connections");
   EXPECT_EQ(ErrorOf("alerts:\n  receivers: http://x/\n"),
             "server.yaml:2:14: alerts.receivers: must be a list of receivers");
   EXPECT_EQ(ErrorOf("- a\n- b\n"), "server.yaml:1:1: must be a mapping");
+}
+
+TEST(ServerConfigTest, ConnectionCapsAreWholeNumbersInRange) {
+  auto config = ParseServerConfig("connections:\n  api: 40\n  per_listener: 0\n", "server.yaml");
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  EXPECT_EQ(config->connections.api_max_connections, 40);
+  EXPECT_EQ(config->connections.router_max_connections_per_listener, 0);
+  auto defaults = ParseServerConfig("", "server.yaml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->connections.api_max_connections, 512);
+  EXPECT_EQ(defaults->connections.router_max_connections_per_listener, 10000);
+  EXPECT_EQ(ErrorOf("connections:\n  api: 0\n"),
+            "server.yaml:2:8: connections.api: must be a whole number from 1 to 1048576, found "
+            "\"0\"");
+  EXPECT_EQ(ErrorOf("connections:\n  per_listener: -5\n"),
+            "server.yaml:2:17: connections.per_listener: must be a whole number from 0 to "
+            "16777216, found \"-5\"");
+  EXPECT_EQ(ErrorOf("connections:\n  apii: 3\n"),
+            "server.yaml:2:3: connections.apii: unknown field; expected one of: api, per_listener");
 }
 
 TEST(ServerConfigTest, SyntaxErrorNamesItsPosition) {

@@ -42,14 +42,11 @@ namespace {
 // The alert receivers of the configuration file and of --alert-webhook, checked before the
 // server starts so a bad URL stops it with the file's position.
 Result<telemetry::AlertNotifierOptions> AlertOptions(const ServerOptions& options,
+                                                     ServerConfig& config,
                                                      const std::string& external_url) {
   telemetry::AlertNotifierOptions alerts;
   alerts.external_url = external_url;
-  if (!options.config_file.empty()) {
-    auto config = LoadServerConfig(options.config_file);
-    if (!config.ok()) return config.error();
-    alerts.receivers = std::move(config->alert_receivers);
-  }
+  alerts.receivers = std::move(config.alert_receivers);
   int n = 0;
   for (const std::string& url : options.alert_webhooks) {
     auto receiver = ReceiverFromFlag(url, ++n);
@@ -72,8 +69,19 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   };
   auto endpoint = api::ParseEndpoint(options.addr);
   if (!endpoint.ok()) return Fail(endpoint.error());
-  auto alerts = AlertOptions(options, "http://" + endpoint->ToString());
+  ServerConfig config;
+  if (!options.config_file.empty()) {
+    auto loaded = LoadServerConfig(options.config_file);
+    if (!loaded.ok()) return Fail(loaded.error());
+    config = std::move(*loaded);
+  }
+  auto alerts = AlertOptions(options, config, "http://" + endpoint->ToString());
   if (!alerts.ok()) return Fail(alerts.error());
+  // Descriptors: as many as the hard limit allows, split so that no flood of connections on
+  // one port or on the API can take those the rest of the server needs (core/descriptors.h).
+  auto nofile = RaiseDescriptorLimit();
+  if (!nofile.ok()) return Fail(nofile.error());
+  DescriptorBudget budget = PlanDescriptors(*nofile, config.connections);
   std::error_code fs_error;
   std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
   std::filesystem::create_directories(data_dir, fs_error);
@@ -111,6 +119,8 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   router_options.access_log.format = options.log_format == telemetry::LogFormat::kJson
                                          ? router::AccessLogFormat::kJson
                                          : router::AccessLogFormat::kText;
+  router_options.max_connections = budget.router_connections;
+  router_options.max_connections_per_listener = budget.listener_connections;
   router::Router router(router_options, SystemClock::Get());
   control::RouterPublisher publisher(router);
 
@@ -144,12 +154,19 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   control::DriftCheck drift(io, controller, *image_provider, std::chrono::minutes(10));
   api.SetDriftCheck(&drift);
   api.SetImageProvider(image_provider.get());
+  api.SetMaxConnections(budget.api_connections);
   if (auto ok = api.Listen(*endpoint); !ok.ok()) return Fail(ok.error());
   if (auto ok = controller.Start(); !ok.ok()) return Fail(ok.error());
   drift.Start();
   logger.Info(std::string("cairn server ") + CAIRN_VERSION + " listening on " +
                   endpoint->ToString() + ", data dir " + data_dir,
               {{"version", CAIRN_VERSION}, {"addr", endpoint->ToString()}, {"data_dir", data_dir}});
+  logger.Info("descriptors: " + std::to_string(budget.limit) + " (service ports " +
+                  std::to_string(budget.router_connections) + " connections, at most " +
+                  std::to_string(budget.listener_connections) + " on one; API " +
+                  std::to_string(budget.api_connections) + "; " + std::to_string(budget.reserve) +
+                  " kept for probes, the store and instances)",
+              {{"nofile", std::to_string(budget.limit)}});
 
   bool shutting_down = false;
   auto shut_down = [&](const char* why) {

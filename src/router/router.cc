@@ -23,6 +23,15 @@ struct ListenerSet {
   std::map<std::string, Open> open;
 };
 
+// The connection caps (RouterOptions::max_connections*). A listener's limit stays when the
+// listener closes, for the connections it still has; there is one per listener name ever
+// published, a handful. Guarded by Router::mu_ (the map; the limits are atomic).
+struct ConnectionLimits {
+  explicit ConnectionLimits(int64_t total_max) : total(total_max) {}
+  ConnectionLimit total;
+  std::map<std::string, std::unique_ptr<ConnectionLimit>> per_listener;
+};
+
 namespace {
 
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
@@ -52,6 +61,8 @@ Router::Router(RouterOptions options, const Clock* clock)
     : options_(std::move(options)),
       clock_(clock),
       slot_(std::make_unique<TableSlot>()),
+      limits_(std::make_unique<ConnectionLimits>(
+          options_.max_connections > 0 ? options_.max_connections : INT64_MAX)),
       listeners_(std::make_unique<ListenerSet>()) {
   if (options_.workers <= 0) {
     options_.workers = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -119,9 +130,14 @@ Status Router::Publish(RouteTableSnapshot table) {
     listeners_->open.erase(name);
   }
   for (Pending& p : to_open) {
+    std::unique_ptr<ConnectionLimit>& limit = limits_->per_listener[p.route.name];
+    if (!limit) {
+      int64_t max = options_.max_connections_per_listener;
+      limit = std::make_unique<ConnectionLimit>(max > 0 ? max : INT64_MAX);
+    }
     for (size_t i = 0; i < workers_.size(); ++i) {
       workers_[i]->AddListener(p.route.name, p.route.protocol, p.route.service,
-                               std::move(p.acceptors[i]));
+                               std::move(p.acceptors[i]), limit.get(), &limits_->total);
     }
     listeners_->open[p.route.name] = ListenerSet::Open{p.route, p.bound_port};
   }

@@ -65,10 +65,18 @@ struct RouterOptions {
   AccessLogOptions access_log;
   // Seed of the per-worker routing randomness (worker i uses seed + i); 0 picks one at random.
   uint64_t seed = 0;
+  // Client connections open at once over every listener, and on one listener; a connection
+  // past either is refused at once (an HTTP one gets a 503) and counted as the violation
+  // connection_limit. 0 is no cap. `cairn server` sets both from its descriptor budget
+  // (core/descriptors.h), so a flood of idle connections on one port cannot take the
+  // descriptors the other ports, the API and the health probes need.
+  int64_t max_connections = 0;
+  int64_t max_connections_per_listener = 0;
 };
 
 class Worker;
 struct TableSlot;
+struct ConnectionLimits;
 struct ListenerSet;
 
 class Router {
@@ -101,6 +109,8 @@ class Router {
   RouterOptions options_;
   const Clock* clock_;
   std::unique_ptr<TableSlot> slot_;
+  // Before workers_: the sessions a stopped worker's io_context destroys still hold places.
+  std::unique_ptr<ConnectionLimits> limits_;
   std::vector<std::unique_ptr<Worker>> workers_;
   mutable std::mutex mu_;  // serializes Publish, Stop and the listener set
   std::unique_ptr<ListenerSet> listeners_;

@@ -149,6 +149,10 @@ void WorkerStats::MergeInto(RouterStats* out) const {
   }
   if (upstream_malformed_) out->violations["upstream_malformed"] += upstream_malformed_;
   if (no_backend_) out->violations["no_backend"] += no_backend_;
+  if (connection_limit_) out->violations["connection_limit"] += connection_limit_;
+  if (accept_out_of_resources_) {
+    out->violations["accept_out_of_resources"] += accept_out_of_resources_;
+  }
   out->connections_accepted += accepted_;
   out->active_client_connections += active_clients_;
 }

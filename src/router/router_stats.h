@@ -122,6 +122,10 @@ class WorkerStats {
   void CountTimeout(TimeoutKind k) { ++timeouts_[static_cast<int>(k)]; }
   void CountUpstreamMalformed() { ++upstream_malformed_; }
   void CountNoBackend() { ++no_backend_; }
+  // A connection refused because its listener or the router was at its cap.
+  void CountConnectionLimit() { ++connection_limit_; }
+  // accept(2) failed for want of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM).
+  void CountAcceptOutOfResources() { ++accept_out_of_resources_; }
   void ClientOpened() { ++accepted_, ++active_clients_; }
   void ClientClosed() { --active_clients_; }
   void MergeInto(RouterStats* out) const;
@@ -138,6 +142,8 @@ class WorkerStats {
   std::array<uint64_t, static_cast<int>(TimeoutKind::kCount)> timeouts_{};
   uint64_t upstream_malformed_ = 0;
   uint64_t no_backend_ = 0;
+  uint64_t connection_limit_ = 0;
+  uint64_t accept_out_of_resources_ = 0;
   uint64_t accepted_ = 0;
   int64_t active_clients_ = 0;
 };

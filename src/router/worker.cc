@@ -4,6 +4,8 @@
 // Before Asio: Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 // clang-format on
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,6 +13,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <future>
+#include <string_view>
 
 namespace cairn::router {
 
@@ -142,9 +145,10 @@ void Worker::Refresh() {
 }
 
 void Worker::AddListener(const std::string& name, ListenerProtocol protocol, std::string service,
-                         std::unique_ptr<tcp::acceptor> acceptor) {
-  auto l =
-      std::make_shared<Listener>(Listener{name, protocol, std::move(service), std::move(acceptor)});
+                         std::unique_ptr<tcp::acceptor> acceptor, ConnectionLimit* limit,
+                         ConnectionLimit* total) {
+  auto l = std::make_shared<Listener>(
+      Listener{name, protocol, std::move(service), std::move(acceptor), limit, total});
   asio::post(io_, [this, l] {
     listeners_[l->name] = l;
     asio::co_spawn(io_, AcceptLoop(l), asio::detached);
@@ -161,23 +165,71 @@ void Worker::RemoveListener(const std::string& name) {
   });
 }
 
+namespace {
+
+// accept(2) failed because the process or the system is out of descriptors or memory: trying
+// again at once would spin until something closes.
+bool OutOfResources(const boost::system::error_code& ec) {
+  namespace errc = boost::system::errc;
+  return ec == errc::too_many_files_open || ec == errc::too_many_files_open_in_system ||
+         ec == errc::no_buffer_space || ec == errc::not_enough_memory;
+}
+
+// The answer to an HTTP connection past its cap, sent without waiting (the socket is new, so
+// it fits) before the close.
+constexpr std::string_view kTooManyConnections =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 25\r\n"
+    "Connection: close\r\n\r\n503 too many connections\n";
+
+// Runs `session` holding `slot`: the place is given back when the session's frame goes.
+asio::awaitable<void> HoldingSlot(asio::awaitable<void> session,
+                                  [[maybe_unused]] ConnectionSlot slot) {
+  co_await std::move(session);
+}
+
+}  // namespace
+
 asio::awaitable<void> Worker::AcceptLoop(std::shared_ptr<Listener> l) {
+  AcceptBackoff backoff;
+  asio::steady_timer pause(io_);
   for (;;) {
     boost::system::error_code ec;
     tcp::socket socket =
         co_await l->acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (!l->acceptor->is_open() || ec == asio::error::operation_aborted) co_return;
-      continue;  // EMFILE and friends: keep accepting
+      if (OutOfResources(ec)) {
+        stats_.CountAcceptOutOfResources();
+        pause.expires_after(std::chrono::milliseconds(backoff.NextDelayMs()));
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (!l->acceptor->is_open()) co_return;
+      }
+      continue;
+    }
+    backoff.Reset();
+    ConnectionSlot slot = ConnectionSlot::Acquire(l->limit, l->total);
+    if (!slot.held()) {
+      stats_.CountConnectionLimit();
+      if (l->protocol == ListenerProtocol::kHttp) {
+        ssize_t sent = ::send(socket.native_handle(), kTooManyConnections.data(),
+                              kTooManyConnections.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)sent;  // best effort: the connection is refused either way
+      }
+      socket.close(ec);
+      continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
     socket.non_blocking(true, ec);  // WriteAll (io_util.h) writes at once first
     if (l->protocol == ListenerProtocol::kTcp) {
-      asio::co_spawn(io_, TcpSession(*this, std::move(socket), l->name, l->service),
-                     asio::detached);
+      asio::co_spawn(
+          io_,
+          HoldingSlot(TcpSession(*this, std::move(socket), l->name, l->service), std::move(slot)),
+          asio::detached);
     } else {
-      asio::co_spawn(io_, HttpSession(*this, std::move(socket), l->name, l->service),
-                     asio::detached);
+      asio::co_spawn(
+          io_,
+          HoldingSlot(HttpSession(*this, std::move(socket), l->name, l->service), std::move(slot)),
+          asio::detached);
     }
   }
 }

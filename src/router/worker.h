@@ -18,6 +18,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/descriptors.h"
 #include "router/access_log.h"
 #include "router/deadline_list.h"
 #include "router/router.h"
@@ -41,9 +42,12 @@ class Worker {
   void Start();  // any thread: runs the loop on a new thread
   void Stop();   // any thread: stops the loop and joins; idempotent
 
-  // Any thread (posted): start or stop accepting on a listener.
+  // Any thread (posted): start or stop accepting on a listener. Each accepted connection takes
+  // a place in `limit` (this listener, on every worker) and `total` (every listener), both
+  // owned by the Router and outliving the worker; one that finds either full is refused.
   void AddListener(const std::string& name, ListenerProtocol protocol, std::string service,
-                   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor);
+                   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor, ConnectionLimit* limit,
+                   ConnectionLimit* total);
   void RemoveListener(const std::string& name);
   // Any thread (posted): pick up a new table now and prune the pool against it.
   void Refresh();
@@ -77,6 +81,8 @@ class Worker {
     ListenerProtocol protocol;
     std::string service;
     std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor;
+    ConnectionLimit* limit;
+    ConnectionLimit* total;
   };
   boost::asio::awaitable<void> AcceptLoop(std::shared_ptr<Listener> listener);
   void ArmPruneTimer();
