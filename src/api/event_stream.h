@@ -29,10 +29,13 @@ struct EventStreamRequest {
 
 // Writes the response head and then events until the client goes away or `open` turns false
 // (checked at least every `keepalive`, when a ": keepalive" comment is also sent so proxies
-// and browsers keep the connection).
-boost::asio::awaitable<void> StreamEvents(boost::asio::ip::tcp::socket& socket,
-                                          telemetry::EventLog& log, EventStreamRequest request,
-                                          std::shared_ptr<bool> open,
-                                          std::chrono::milliseconds keepalive);
+// and browsers keep the connection). Events go out in pieces of at most 500 events and about
+// 256 KiB; a client that has not taken a piece within `write_timeout` has fallen behind, and
+// its stream ends (it resumes from Last-Event-ID), so unread streams hold neither memory nor
+// the strand.
+boost::asio::awaitable<void> StreamEvents(
+    boost::asio::ip::tcp::socket& socket, telemetry::EventLog& log, EventStreamRequest request,
+    std::shared_ptr<bool> open, std::chrono::milliseconds keepalive,
+    std::chrono::milliseconds write_timeout = std::chrono::seconds(10));
 
 }  // namespace cairn::api

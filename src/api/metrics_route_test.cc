@@ -19,6 +19,7 @@
 #include "api/metrics_router.h"
 #include "api/server.h"
 #include "control/controller_harness_for_test.h"
+#include "core/require_tool_for_test.h"
 #include "telemetry/prometheus_text.h"
 
 namespace cairn::api {
@@ -185,9 +186,8 @@ TEST_F(MetricsRouteTest, ServesEveryFamilyInTheTextFormatWithItsType) {
   EXPECT_THAT(text, HasSubstr("cairn_revisions_total{action=\"apply\"} 1\n"));
 
   // And Prometheus's own checker accepts it, lint included.
-  if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
-    GTEST_SKIP() << "promtool is not on PATH (scripts/install-deps installs it)";
-  }
+  CAIRN_REQUIRE_TOOL(std::system("command -v promtool >/dev/null 2>&1") == 0,
+                     "promtool is not on PATH (scripts/install-deps installs it)");
   std::string file = h_.data_dir() + "/scrape.txt";
   std::ofstream(file) << text;
   int status = std::system(("promtool check metrics <" + file + " >" + file + ".out 2>&1").c_str());

@@ -2,6 +2,7 @@
 
 #include "api/json_views.h"
 #include "api/reply.h"
+#include "api/request_fields.h"
 #include "api/rollout_view.h"
 
 namespace cairn::api {
@@ -47,6 +48,9 @@ Reply Command(control::Controller& controller, const Request& req, const std::st
     if (body.contains("author")) {
       if (!body["author"].is_string()) return BadRequest("author must be a string");
       if (!body["author"].get<std::string>().empty()) author = body["author"].get<std::string>();
+      if (Status ok = CheckTextField("author", author, kMaxAuthorBytes); !ok.ok()) {
+        return ErrorReply(ok.error());
+      }
     }
   }
   auto info = controller.RolloutCommand(service, command, author);

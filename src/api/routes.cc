@@ -2,6 +2,7 @@
 
 #include "api/json_views.h"
 #include "api/reply.h"
+#include "api/request_fields.h"
 #include "api/rollout_routes.h"
 #include "plan/plan.h"
 
@@ -86,6 +87,10 @@ Reply Post(control::Controller& controller, const Request& req) {
   if (body.is_discarded() || !body.is_object()) return BadRequest("request body must be JSON");
   try {
     if (req.path == "/v1/plan") {
+      if (Status file = CheckTextField("file", body.value("file", ""), kMaxFileNameBytes);
+          !file.ok()) {
+        return ErrorReply(file.error());
+      }
       auto plan = controller.Plan(body.value("yaml", ""), body.value("file", ""));
       if (!plan.ok()) return ErrorReply(plan.error());
       return JsonReply(PlanResponse(*plan));
@@ -98,6 +103,11 @@ Reply Post(control::Controller& controller, const Request& req) {
       apply.message = body.value("message", "");
       apply.expect_revision = OptionalNumber(body, "expect_revision");
       if (apply.author.empty()) return BadRequest("apply needs an author");
+      for (const Status& field : {CheckTextField("author", apply.author, kMaxAuthorBytes),
+                                  CheckTextField("message", apply.message, kMaxMessageBytes, true),
+                                  CheckTextField("file", apply.file, kMaxFileNameBytes)}) {
+        if (!field.ok()) return ErrorReply(field.error());
+      }
       return ApplyReply(controller.Apply(apply));
     }
     if (req.path == "/v1/rollback") {
@@ -105,8 +115,13 @@ Reply Post(control::Controller& controller, const Request& req) {
       if (!revision) return BadRequest("rollback needs a revision number");
       std::string author = body.value("author", "");
       if (author.empty()) return BadRequest("rollback needs an author");
-      return ApplyReply(controller.Rollback(*revision, author, body.value("message", ""),
-                                            OptionalNumber(body, "expect_revision")));
+      std::string message = body.value("message", "");
+      for (const Status& field : {CheckTextField("author", author, kMaxAuthorBytes),
+                                  CheckTextField("message", message, kMaxMessageBytes, true)}) {
+        if (!field.ok()) return ErrorReply(field.error());
+      }
+      return ApplyReply(
+          controller.Rollback(*revision, author, message, OptionalNumber(body, "expect_revision")));
     }
   } catch (const json::exception& e) {
     return BadRequest(std::string("malformed request: ") + e.what());

@@ -131,6 +131,28 @@ TEST_F(RouteTest, ApplyNeedsAnAuthor) {
   EXPECT_THAT(reply.body, HasSubstr("author"));
 }
 
+TEST_F(RouteTest, AuthorsAndMessagesAreBoundedPlainText) {
+  // A 1 MB author was stored in the revision, the audit and the event, and sent to every
+  // stream; a control byte is an escape sequence in the terminal that prints the history.
+  Reply huge =
+      PostJson("/v1/apply", {{"yaml", ServiceYaml("v1")}, {"author", std::string(1 << 20, 'a')}});
+  EXPECT_EQ(huge.status, 400u);
+  EXPECT_NE(huge.body.find("author is 1048576 bytes long; at most 256"), std::string::npos)
+      << huge.body;
+  Reply escape = PostJson("/v1/apply", {{"yaml", ServiceYaml("v1")}, {"author", "ana\x1b[2J"}});
+  EXPECT_EQ(escape.status, 400u);
+  EXPECT_NE(escape.body.find("control character"), std::string::npos) << escape.body;
+  Reply long_message = PostJson(
+      "/v1/apply",
+      {{"yaml", ServiceYaml("v1")}, {"author", "ana"}, {"message", std::string(5000, 'm')}});
+  EXPECT_EQ(long_message.status, 400u);
+  Reply multi_line = PostJson(
+      "/v1/apply", {{"yaml", ServiceYaml("v1")}, {"author", "ana"}, {"message", "why\n\tdetail"}});
+  EXPECT_EQ(multi_line.status, 200u) << multi_line.body;
+  Reply rollback = PostJson("/v1/rollback", {{"revision", 1}, {"author", std::string(300, 'b')}});
+  EXPECT_EQ(rollback.status, 400u);
+}
+
 TEST_F(RouteTest, UnknownPathsAreNotFound) {
   Reply get = Get("/v1/nothing-here");
   EXPECT_EQ(get.status, 404u);

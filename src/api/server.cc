@@ -233,12 +233,6 @@ const std::string& TooManyConnections() {
   return text;
 }
 
-bool OutOfResources(const boost::system::error_code& ec) {
-  namespace errc = boost::system::errc;
-  return ec == errc::too_many_files_open || ec == errc::too_many_files_open_in_system ||
-         ec == errc::no_buffer_space || ec == errc::not_enough_memory;
-}
-
 awaitable<void> AcceptLoop(tcp::acceptor& acceptor, Services services, std::shared_ptr<bool> open,
                            std::shared_ptr<ConnectionLimit> limit) {
   AcceptBackoff backoff;
@@ -249,7 +243,7 @@ awaitable<void> AcceptLoop(tcp::acceptor& acceptor, Services services, std::shar
     if (ec) {
       if (!*open) co_return;
       // Out of descriptors: wait instead of spinning on the strand the controller shares.
-      if (OutOfResources(ec)) {
+      if (ec.category() == boost::system::system_category() && AcceptOutOfResources(ec.value())) {
         pause.expires_after(std::chrono::milliseconds(backoff.NextDelayMs()));
         co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
       }

@@ -54,6 +54,10 @@ void ConnectionSlot::Reset() {
   first_ = second_ = nullptr;
 }
 
+bool AcceptOutOfResources(int error) {
+  return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
+}
+
 int64_t AcceptBackoff::NextDelayMs() {
   int64_t delay = int64_t{10} << std::min(failures_, 7);  // 10 ms .. 1,280 ms
   if (failures_ < 30) ++failures_;

@@ -98,6 +98,10 @@ class ConnectionSlot {
   ConnectionLimit* second_ = nullptr;
 };
 
+// Whether accept(2) failed with `error` (an errno value) for want of descriptors or memory:
+// EMFILE, ENFILE, ENOBUFS, ENOMEM. Trying again at once would spin until something closes.
+bool AcceptOutOfResources(int error);
+
 // How long an accept loop waits after accept(2) failed for want of descriptors or memory
 // (EMFILE, ENFILE, ENOBUFS, ENOMEM) before it tries again: 10 ms doubling to 1 s. Retrying at
 // once spins a core and gains nothing until a descriptor is closed. Pure.

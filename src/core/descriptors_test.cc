@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <vector>
 
 namespace cairn {
@@ -72,6 +73,11 @@ TEST(ConnectionSlotTest, HoldsBothPlacesOrNeither) {
   ConnectionLimit full(0);
   EXPECT_FALSE(ConnectionSlot::Acquire(&listener, &full).held());
   EXPECT_EQ(listener.open(), 0);
+}
+
+TEST(AcceptOutOfResourcesTest, OnlyShortagesMeanWait) {
+  for (int e : {EMFILE, ENFILE, ENOBUFS, ENOMEM}) EXPECT_TRUE(AcceptOutOfResources(e)) << e;
+  for (int e : {ECONNABORTED, EINTR, EAGAIN, EPROTO}) EXPECT_FALSE(AcceptOutOfResources(e)) << e;
 }
 
 TEST(AcceptBackoffTest, DoublesToASecondAndStartsOverAfterASuccess) {

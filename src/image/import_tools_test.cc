@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/require_tool_for_test.h"
 #include "image/import_testing.h"
 #include "image/rootfs_cache.h"
 #include "image/store.h"
@@ -18,8 +19,9 @@ using testing::RunTool;
 using testing::TempDir;
 using testing::WriteFile;
 
-#define REQUIRE_TOOL(tool) \
-  if (!OnPath(tool)) GTEST_SKIP() << tool << " is not installed (scripts/install-deps installs it)"
+#define REQUIRE_TOOL(tool)         \
+  CAIRN_REQUIRE_TOOL(OnPath(tool), \
+                     std::string(tool) + " is not installed (scripts/install-deps installs it)")
 
 class ImportToolsTest : public ::testing::Test {
  protected:

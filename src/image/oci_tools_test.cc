@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/require_tool_for_test.h"
 #include "image/image_test_util.h"
 #include "image/store.h"
 
@@ -70,7 +71,7 @@ class OciToolsTest : public ::testing::Test {
 };
 
 TEST_F(OciToolsTest, UmociUnpacksABuiltImage) {
-  if (!OnPath("umoci")) GTEST_SKIP() << "umoci is not installed (scripts/install-deps installs it)";
+  CAIRN_REQUIRE_TOOL(OnPath("umoci"), "umoci is not installed (scripts/install-deps installs it)");
   BuildTagged(Compression::kGzip);
   auto [rc, out] =
       RunTool({"umoci", "unpack", "--rootless", "--image", tmp_ / "layout:web:1", tmp_ / "bundle"});
@@ -86,8 +87,8 @@ TEST_F(OciToolsTest, UmociUnpacksABuiltImage) {
 }
 
 TEST_F(OciToolsTest, SkopeoInspectsABuiltImage) {
-  if (!OnPath("skopeo"))
-    GTEST_SKIP() << "skopeo is not installed (scripts/install-deps installs it)";
+  CAIRN_REQUIRE_TOOL(OnPath("skopeo"),
+                     "skopeo is not installed (scripts/install-deps installs it)");
   std::string digest = BuildTagged(Compression::kGzip);
   auto [rc, out] = RunTool({"skopeo", "inspect", "oci:" + (tmp_ / "layout") + ":web:1"});
   ASSERT_EQ(rc, 0) << out;
@@ -104,8 +105,8 @@ TEST_F(OciToolsTest, SkopeoInspectsABuiltImage) {
 }
 
 TEST_F(OciToolsTest, SkopeoReadsZstdLayers) {
-  if (!OnPath("skopeo"))
-    GTEST_SKIP() << "skopeo is not installed (scripts/install-deps installs it)";
+  CAIRN_REQUIRE_TOOL(OnPath("skopeo"),
+                     "skopeo is not installed (scripts/install-deps installs it)");
   std::string digest = BuildTagged(Compression::kZstd);
   auto [rc, out] = RunTool({"skopeo", "inspect", "oci:" + (tmp_ / "layout") + ":web:1"});
   ASSERT_EQ(rc, 0) << out;

@@ -167,14 +167,6 @@ void Worker::RemoveListener(const std::string& name) {
 
 namespace {
 
-// accept(2) failed because the process or the system is out of descriptors or memory: trying
-// again at once would spin until something closes.
-bool OutOfResources(const boost::system::error_code& ec) {
-  namespace errc = boost::system::errc;
-  return ec == errc::too_many_files_open || ec == errc::too_many_files_open_in_system ||
-         ec == errc::no_buffer_space || ec == errc::not_enough_memory;
-}
-
 // The answer to an HTTP connection past its cap, sent without waiting (the socket is new, so
 // it fits) before the close.
 constexpr std::string_view kTooManyConnections =
@@ -198,7 +190,7 @@ asio::awaitable<void> Worker::AcceptLoop(std::shared_ptr<Listener> l) {
         co_await l->acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (!l->acceptor->is_open() || ec == asio::error::operation_aborted) co_return;
-      if (OutOfResources(ec)) {
+      if (ec.category() == boost::system::system_category() && AcceptOutOfResources(ec.value())) {
         stats_.CountAcceptOutOfResources();
         pause.expires_after(std::chrono::milliseconds(backoff.NextDelayMs()));
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));

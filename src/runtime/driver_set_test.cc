@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/require_tool_for_test.h"
+
 namespace cairn::runtime {
 namespace {
 
@@ -102,7 +104,8 @@ TEST_F(DriverSetTest, CommandsGoToTheProcessDriver) {
 }
 
 TEST_F(DriverSetTest, ImagesRunUnderRuncAndAnAdoptedSupervisorIsStillTheOciDrivers) {
-  if (auto ok = OciAvailable(options_); !ok.ok()) GTEST_SKIP() << ok.error().message;
+  auto oci = OciAvailable(options_);
+  CAIRN_REQUIRE_TOOL(oci.ok(), oci.ok() ? "" : oci.error().message);
   auto counting = std::make_unique<CountingDriver>();
   CountingDriver* process = counting.get();
   auto set = NewDriverSet(std::move(counting), options_);

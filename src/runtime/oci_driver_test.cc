@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/require_tool_for_test.h"
 #include "runtime/oci_runc.h"
 
 namespace cairn::runtime {
@@ -115,7 +116,7 @@ class OciDriverTest : public ::testing::Test {
     options_.state_root = dir_ + "/runc";
     options_.bundles_dir = dir_ + "/bundles";
     if (auto available = OciAvailable(options_); !available.ok()) {
-      GTEST_SKIP() << available.error().message;
+      CAIRN_REQUIRE_TOOL(false, available.error().message);
     }
     rootfs_ = dir_ + "/rootfs";
     BuildRootfs(rootfs_);

@@ -11,6 +11,8 @@
 #include <iterator>
 #include <string>
 
+#include "core/require_tool_for_test.h"
+
 namespace cairn::telemetry {
 namespace {
 
@@ -135,7 +137,7 @@ MetricRegistry Representative() {
 TEST(PrometheusTextTest, RepresentativeOutputPassesPromtool) {
   std::string output;
   int code = Promtool(WritePrometheusText(Representative()), &output);
-  if (code == -1) GTEST_SKIP() << "promtool is not on PATH (scripts/install-deps installs it)";
+  CAIRN_REQUIRE_TOOL(code != -1, "promtool is not on PATH (scripts/install-deps installs it)");
   EXPECT_EQ(code, 0) << output;
   EXPECT_EQ(output, "");  // no lint complaint either
 }
@@ -146,7 +148,7 @@ TEST(PrometheusTextTest, PromtoolCatchesALintProblemSoTheCheckAboveMeansSomethin
   r.Add("cairn_misnamed", {}, 1);
   std::string output;
   int code = Promtool(WritePrometheusText(r), &output);
-  if (code == -1) GTEST_SKIP() << "promtool is not on PATH (scripts/install-deps installs it)";
+  CAIRN_REQUIRE_TOOL(code != -1, "promtool is not on PATH (scripts/install-deps installs it)");
   EXPECT_NE(code, 0);
   EXPECT_NE(output.find("_total"), std::string::npos) << output;
 }
