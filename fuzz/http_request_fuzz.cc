@@ -1,10 +1,11 @@
 // libFuzzer target for the router's HTTP/1 request path: arbitrary bytes go through the request
 // head parser and its framing checks under three sets of limits; a head that says the body is
 // chunked has the remaining bytes decoded (in one piece, byte by byte and in odd-sized pieces,
-// as reads would deliver them, and judged against a plain reading of RFC 9112's grammar), and whatever follows the body is parsed as the next pipelined
-// request, as the proxy does on a kept-alive connection. The same bytes also go through the
-// response head parser. Every property below is one the proxy relies on to keep request
-// smuggling out; a violation traps so libFuzzer records the input.
+// as reads would deliver them, and judged against a plain reading of RFC 9112's grammar), and
+// whatever follows the body is parsed as the next pipelined request, as the proxy does on a
+// kept-alive connection. The same bytes also go through the response head parser. Every property
+// below is one the proxy relies on to keep request smuggling out; a violation traps so libFuzzer
+// records the input.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
