@@ -12,6 +12,39 @@
 namespace cairn::plan {
 namespace {
 
+// A default service with `like`'s strategy kind: where its JSON has the values a file gets
+// for what it does not say.
+nlohmann::json DefaultsFor(const spec::ServiceSpec& like) {
+  spec::ServiceSpec defaults;
+  defaults.strategy = like.strategy;
+  return spec::ServiceToJson(defaults);
+}
+
+// Removes from `doc` the leaves of every subtree `other` lacks (added or removed as a whole,
+// as a new strategy block is) that are null or equal `defaults` at the same place: the plan
+// lists what the file says, not every default that comes with the block. A subtree left empty
+// stays, as {}, so the block's arrival or departure is still shown.
+void DropDefaultsOfNewSubtrees(nlohmann::json* doc, const nlohmann::json* other,
+                               const nlohmann::json* defaults) {
+  if (!doc->is_object()) return;
+  for (auto it = doc->begin(); it != doc->end();) {
+    const nlohmann::json* other_child =
+        other && other->is_object() && other->contains(it.key()) ? &(*other)[it.key()] : nullptr;
+    const nlohmann::json* default_child =
+        defaults && defaults->is_object() && defaults->contains(it.key()) ? &(*defaults)[it.key()]
+                                                                          : nullptr;
+    nlohmann::json& child = it.value();
+    // Only leaves go: an object is pruned inside, so a block of defaults stays as {}.
+    if (other_child == nullptr && !child.is_object() &&
+        (child.is_null() || (default_child != nullptr && child == *default_child))) {
+      it = doc->erase(it);
+      continue;
+    }
+    if (child.is_object()) DropDefaultsOfNewSubtrees(&child, other_child, default_child);
+    ++it;
+  }
+}
+
 ServiceChange CompareService(const spec::ServiceSpec& old_service,
                              const spec::ServiceSpec& new_service) {
   ServiceChange change;
@@ -41,8 +74,14 @@ ServiceChange CompareService(const spec::ServiceSpec& old_service,
     change.kind = ChangeKind::kUpdate;
   }
   // Diffing the whole documents lists the changed fields and, when it also changed,
-  // "replicas" among them, in path order.
-  change.fields = DiffJson(old_json, new_json);
+  // "replicas" among them, in path order; a block that came or went shows what it says.
+  nlohmann::json old_shown = old_json;
+  nlohmann::json new_shown = new_json;
+  nlohmann::json old_defaults = DefaultsFor(old_service);
+  nlohmann::json new_defaults = DefaultsFor(new_service);
+  DropDefaultsOfNewSubtrees(&old_shown, &new_json, &old_defaults);
+  DropDefaultsOfNewSubtrees(&new_shown, &old_json, &new_defaults);
+  change.fields = DiffJson(old_shown, new_shown);
   return change;
 }
 

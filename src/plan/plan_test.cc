@@ -143,15 +143,19 @@ TEST(ComputePlan, StrategyOnlyChangeIsAnUpdate) {
   Plan plan = ComputePlan(&current, proposed);
   const ServiceChange& change = Find(plan, "web");
   EXPECT_EQ(change.kind, ChangeKind::kUpdate);
-  ASSERT_FALSE(change.fields.empty());
-  EXPECT_EQ(change.fields.front().path, "strategy.canary.analysis");
-  EXPECT_EQ(change.fields.back().path, "strategy.rolling.progress_deadline");
-  bool has_weight = false;
+  // What the new block says, and that the old one (all defaults) went: no default and no
+  // null of either block is listed.
+  std::vector<std::string> paths;
   for (const FieldChange& field : change.fields) {
-    has_weight = has_weight || (field.path == "strategy.canary.steps[0].weight" &&
-                                field.new_value == nlohmann::json(5));
+    paths.push_back(field.path);
+    EXPECT_FALSE(field.new_value && field.new_value->is_null()) << field.path;
+    EXPECT_FALSE(field.old_value && field.old_value->is_null()) << field.path;
   }
-  EXPECT_TRUE(has_weight);
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{"strategy.canary.steps[0].weight", "strategy.rolling"}))
+      << testing::PrintToString(paths);
+  EXPECT_EQ(change.fields.front().new_value, nlohmann::json(5));
+  EXPECT_EQ(change.fields.back().old_value, nlohmann::json::object());
   EXPECT_TRUE(plan.HasChanges());
 
   // With replicas too it stays an update, replicas listed among the fields.
@@ -170,6 +174,32 @@ TEST(ComputePlan, StrategyOnlyChangeIsAnUpdate) {
   replaced.env["LOG_LEVEL"] = "debug";
   Plan replace_plan = ComputePlan(&current, Env({replaced}));
   EXPECT_EQ(Find(replace_plan, "web").kind, ChangeKind::kReplace);
+}
+
+// A value the file sets in a new block is listed even where another block had it; a default
+// of the old block that the file changes in the same block is listed as a change.
+TEST(ComputePlan, AStrategyBlockShowsWhatItSetsNotItsDefaults) {
+  spec::ServiceSpec rolling = Service("web", 3);
+  rolling.rolling.progress_deadline = std::chrono::minutes(2);
+  spec::ServiceSpec canary = Service("web", 3);
+  canary.strategy = spec::StrategyKind::kCanary;
+  canary.canary.steps = {{spec::CanaryStepKind::kWeight, 2000, std::nullopt, {}}};
+  canary.canary.progress_deadline = std::chrono::minutes(2);
+  auto current = Env({rolling});
+  Plan plan = ComputePlan(&current, Env({canary}));
+  std::vector<std::string> paths;
+  for (const FieldChange& field : Find(plan, "web").fields) paths.push_back(field.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"strategy.canary.progress_deadline",
+                                             "strategy.canary.steps[0].weight",
+                                             "strategy.rolling.progress_deadline"}))
+      << testing::PrintToString(paths);
+
+  // Within a block both sides have, every difference is listed, defaults included.
+  spec::ServiceSpec back = rolling;
+  back.rolling.progress_deadline = spec::RollingSpec{}.progress_deadline;
+  Plan plan2 = ComputePlan(&current, Env({back}));
+  ASSERT_EQ(Find(plan2, "web").fields.size(), 1u);
+  EXPECT_EQ(Find(plan2, "web").fields[0].path, "strategy.rolling.progress_deadline");
 }
 
 TEST(ComputePlan, AccessLogOnlyChangeIsAnUpdate) {
