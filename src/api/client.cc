@@ -106,12 +106,15 @@ Result<nlohmann::json> Client::Call(const std::string& method, const std::string
   req.keep_alive(false);
   req.body() = body;
   req.prepare_payload();
-  ec = RunToCompletion(io, [&](auto done) { http::async_write(stream, req, done); });
-  if (ec) return Unreachable(endpoint_, "while sending: " + ec.message());
+  beast::error_code sent =
+      RunToCompletion(io, [&](auto done) { http::async_write(stream, req, done); });
+  // A server that refuses a body (413, too large) answers before reading all of it and then
+  // closes, so the write can fail with its answer already waiting: read it either way.
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64u << 20);
   ec = RunToCompletion(io, [&](auto done) { http::async_read(stream, buffer, parser, done); });
+  if (ec && sent) return Unreachable(endpoint_, "while sending: " + sent.message());
   if (ec) return Unreachable(endpoint_, "while reading the answer: " + ec.message());
   const auto& res = parser.get();
   unsigned status = res.result_int();
