@@ -46,6 +46,12 @@ json StatusToJson(const control::StatusInfo& status) {
          {"rollout_reason", s.rollout_reason},
          {"instances", instances},
          {"drift_replaced", s.drift_replaced},
+         {"start_failure", s.start_failure ? json{{"error", s.start_failure->error},
+                                                  {"failures", s.start_failure->failures},
+                                                  {"since", FormatWallTime(s.start_failure->since)},
+                                                  {"next_try_in_seconds",
+                                                   s.start_failure->next_try_in.count() / 1000.0}}
+                                           : json(nullptr)},
          {"progressive", s.progressive ? RolloutToJson(*s.progressive) : json(nullptr)}});
   }
   return {{"environment", status.environment},

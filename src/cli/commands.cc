@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "cli/reply_view.h"
+#include "core/units.h"
 #include "spec/text_check.h"
 
 namespace cairn::cli {
@@ -246,6 +248,15 @@ Result<std::string> RenderStatus(const json& status, const std::string& service)
     if (int64_t drifted = s.Optional("drift_replaced").IntOr(0); drifted > 0) {
       reasons += "  " + name + ": " + std::to_string(drifted) +
                  " instance(s) replaced because their image root changed (`cairn verify`)\n";
+    }
+    if (ReplyView f = s.Optional("start_failure"); f.present()) {
+      int64_t failures = f["failures"].Int();
+      reasons +=
+          "  " + name + ": cannot start: " + f["error"].Str() + " (failed " +
+          std::to_string(failures) + (failures == 1 ? " time" : " times") + " since " +
+          f["since"].Str() + "; next try in " +
+          FormatDuration(std::chrono::seconds(std::llround(f["next_try_in_seconds"].Num()))) +
+          ")\n";
     }
     for (ReplyView i : service_instances) {
       std::string state = i["state"].Str();

@@ -9,6 +9,7 @@
 #include "control/controller_internal.h"
 #include "control/host_scan.h"
 #include "control/store_event_journal.h"
+#include "core/units.h"
 #include "runtime/proc.h"
 
 namespace cairn::control {
@@ -143,8 +144,8 @@ Result<std::vector<std::string>> Controller::ImageRoots(int keep_revisions) {
     if (!spec.ok()) return spec.error();
     for (const auto& [name, svc] : (*spec)->services) {
       if (!svc.image_digest.empty()) roots.insert(svc.image_digest);
-      if (auto stable = Meta("stable/" + name)) {
-        auto stable_spec = SpecOf(std::stoll(*stable));
+      if (auto stable = MetaNumber("stable/" + name)) {
+        auto stable_spec = SpecOf(*stable);
         if (!stable_spec.ok()) return stable_spec.error();
         auto it = (*stable_spec)->services.find(name);
         if (it != (*stable_spec)->services.end() && !it->second.image_digest.empty()) {
@@ -180,8 +181,7 @@ int Controller::ReplaceDrifted(const std::string& digest,
       live->record.template_hash = "drifted:" + live->record.template_hash;
     }
     std::string key = "drift/" + live->record.service;
-    auto count = Meta(key);
-    SetMeta(key, std::to_string((count ? std::stoll(*count) : 0) + 1));
+    SetMeta(key, std::to_string(MetaNumber(key).value_or(0) + 1));
     events_.Add("instance.drift", live->record.service, id,
                 "instance " + id + " runs on image " + digest.substr(0, 19) +
                     " whose root changed since it was unpacked (" + what + "); replacing it" +
@@ -373,7 +373,10 @@ StatusInfo Controller::Snapshot() const {
     s.rollout_reason = rollout.reason;
     // Read into the meta cache by the reconcile loop (Snapshot is const).
     auto drift = meta_.find("drift/" + name);
-    if (drift != meta_.end() && drift->second) s.drift_replaced = std::stoi(*drift->second);
+    if (drift != meta_.end() && drift->second) {
+      auto count = ParseInt64(*drift->second);  // MetaNumber reported one that is not a number
+      if (count.ok()) s.drift_replaced = static_cast<int>(*count);
+    }
   }
   for (const auto& [id, live] : live_) {
     ServiceInfo& s = services[live->record.service];
@@ -393,6 +396,16 @@ StatusInfo Controller::Snapshot() const {
     inst.log_path = live->record.log_path;
     if (inst.phase == InstancePhase::kHealthy) ++s.healthy;
     s.instances.push_back(std::move(inst));
+  }
+  // The template still failing to start that tries again soonest; one is enough to say why.
+  for (const auto& [key, backoff] : start_backoff_) {
+    auto it = services.find(key.first);
+    if (it == services.end() || backoff.failures() == 0) continue;
+    StartFailureInfo f{backoff.last_error(), backoff.failures(), backoff.first_failed_at(),
+                       std::max(Duration{}, std::chrono::duration_cast<Duration>(
+                                                backoff.next_try() - clock_->Now()))};
+    auto& slot = it->second.start_failure;
+    if (!slot || f.next_try_in < slot->next_try_in) slot = std::move(f);
   }
   for (const auto& [name, p] : progressive_) {
     if (services.count(name)) services[name].progressive = ProgressiveOf(name);

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "control/rolling_decision.h"
 #include "control/rollout_from_spec.h"
 #include "control/service_rollout.h"
+#include "control/start_backoff.h"
 #include "core/clock.h"
 #include "plan/plan.h"
 #include "rollout/rollout_machine.h"
@@ -59,6 +61,8 @@ struct ControllerOptions {
   uint64_t log_max_bytes = 10ull << 20;
   int log_keep = 3;
   runtime::RestartPolicyOptions restart;
+  // Retrying a start that failed (exec, image root, environment): 1 s doubling to 5 min.
+  StartBackoffOptions start_backoff;
   // Echo every event to stderr as a log line. `cairn up` turns it off: it prints the events
   // itself, through the API, like any client.
   bool echo_events = true;
@@ -133,6 +137,14 @@ struct ProgressiveInfo {
   int new_healthy = 0;       // healthy instances of the new revision
 };
 
+// Why instances of a service cannot be started, while cairn backs off trying.
+struct StartFailureInfo {
+  std::string error;  // the last attempt's
+  int failures = 0;   // consecutive
+  WallTime since;     // the first of them
+  Duration next_try_in{};
+};
+
 struct ServiceInfo {
   std::string name;
   int replicas = 0;      // desired
@@ -144,6 +156,7 @@ struct ServiceInfo {
   std::vector<InstanceInfo> instances;
   std::optional<ProgressiveInfo> progressive;
   int drift_replaced = 0;  // instances replaced because their image root drifted (all time)
+  std::optional<StartFailureInfo> start_failure;
 };
 
 struct StatusInfo {
@@ -260,6 +273,17 @@ class Controller {
   Status ImageConfig(const spec::ServiceSpec& svc, runtime::InstanceConfig* config);
   Result<std::string> StartInstance(const std::string& service, int64_t revision,
                                     const spec::ServiceSpec& svc);
+  // Starts up to `count` instances of `svc` unless its starts are backing off after a
+  // failure; stops at the first failure, which it records and (coalesced) reports.
+  void StartInstances(const std::string& service, int64_t revision, const spec::ServiceSpec& svc,
+                      const std::string& template_hash, int count, SteadyTime now);
+  // Records a failed start or restart of `service`'s template `template_hash` (instance `id`
+  // when a restart) and reports it when StartBackoff says so; returns when to try again.
+  SteadyTime OnStartFailure(const std::string& service, const std::string& template_hash,
+                            const std::string& id, const Error& error, SteadyTime now);
+  // A stored number (a revision, a count) read through Meta; a record that is not one is
+  // reported once and treated as absent, so a corrupt row cannot throw through the loop.
+  std::optional<int64_t> MetaNumber(const std::string& key);
   Status LaunchProcess(Live& live);
   // Drains (when routed) and stops `live`: an `instance.stopping` event saying `why`, or, when
   // a newer revision takes its place, an `instance.replaced` event naming `replaced_by`.
@@ -296,6 +320,8 @@ class Controller {
   std::map<int64_t, spec::EnvironmentSpec> specs_;  // revision -> spec, loaded on demand
   std::map<std::string, std::unique_ptr<Live>> live_;
   std::map<std::string, Rollout> rollouts_;  // by service
+  // Templates that could not start, by (service, template hash); erased at a successful start.
+  std::map<std::pair<std::string, std::string>, StartBackoff> start_backoff_;
   struct Progressive;
   // The router's counters when the rollout's analysis needs them, none otherwise.
   router::RouterStats MeasurementsFor(const Progressive& p);
@@ -303,6 +329,7 @@ class Controller {
   std::map<std::string, std::unique_ptr<Progressive>> progressive_;  // by service
   std::map<std::string, TrafficSplit> splits_;              // route splits of progressive rollouts
   std::map<std::string, std::optional<std::string>> meta_;  // see Meta()
+  std::set<std::string> unreadable_meta_;                   // "key=value" reported by MetaNumber
   SteadyTime next_rotation_{};
   EjectionWatch ejections_;
   SteadyTime next_ejection_look_{};

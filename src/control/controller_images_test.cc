@@ -88,6 +88,31 @@ TEST(ControllerImagesTest, ApplyPinsTheDigestAndInstancesRunTheImage) {
   EXPECT_THAT(plan::RenderPlanText(*plan, false), HasSubstr(kDigest2));
 }
 
+// The image's Entrypoint is /bin/web and its Cmd "--port 80" (FakeImages): `command` replaces
+// the Entrypoint and drops the Cmd, `args` replace the Cmd, as in Kubernetes.
+TEST(ControllerImagesTest, CommandAndArgsOverrideTheImagesEntrypointAndCmd) {
+  struct Case {
+    std::string lines;
+    std::vector<std::string> argv;
+  };
+  const std::vector<Case> cases = {
+      {"", {"/bin/web", "--port", "80"}},
+      {"    command: /bin/debug\n", {"/bin/debug"}},
+      {"    args: [--port, \"81\"]\n", {"/bin/web", "--port", "81"}},
+      {"    command: /bin/sh\n    args: [-c, run]\n", {"/bin/sh", "-c", "run"}},
+  };
+  for (const Case& c : cases) {
+    ImageHarness t;
+    ASSERT_TRUE(t.h.Start().ok());
+    auto applied = t.h.Apply(ImageYaml("web:1", 1) + c.lines);
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+    t.h.Tick();
+    ASSERT_EQ(t.h.driver().RunningPids().size(), 1u) << c.lines;
+    EXPECT_EQ(t.h.driver().process(t.h.driver().RunningPids().front()).config.argv, c.argv)
+        << c.lines;
+  }
+}
+
 TEST(ControllerImagesTest, AnImageMissingFromTheStoreIsRefusedAtApplyByItsField) {
   ImageHarness t;
   ASSERT_TRUE(t.h.Start().ok());

@@ -50,7 +50,6 @@ struct Controller::Rollout {
   int replicas = 0;
   bool fallback = false;  // running the last good revision after a failed rollout
   SteadyTime started_at{};
-  SteadyTime next_start_allowed{};  // after a failed start, wait before trying again
   RolloutState state = RolloutState::kProgressing;
   bool settled = false;  // the target was reached and reported; cleared if it is lost again
   std::string reason;

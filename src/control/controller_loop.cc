@@ -16,7 +16,6 @@
 namespace cairn::control {
 namespace {
 
-constexpr Duration kStartRetryDelay{1000};
 constexpr Duration kRotationInterval{5000};
 // The least time between taking an instance out of the route table and stopping it.
 constexpr Duration kDrainGrace{200};
@@ -56,10 +55,11 @@ void Controller::ObserveProcesses(SteadyTime now) {
   for (auto& [id, live] : live_) {
     if (live->phase == InstancePhase::kCrashed) continue;
     runtime::InstanceStatus status = driver_->Inspect(live->handle);
-    if (status.state == runtime::InstanceState::kRunning) {
+    bool setting_up = status.state == runtime::InstanceState::kStarting;
+    if (status.state == runtime::InstanceState::kRunning || setting_up) {
       // Without a health check, "healthy" means seen running after the (re)start, not merely
       // started: a command that exits at once must never count, nor complete a rollout.
-      if (live->phase == InstancePhase::kStarting &&
+      if (!setting_up && live->phase == InstancePhase::kStarting &&
           live->service.health.kind == spec::HealthKind::kNone) {
         live->phase = InstancePhase::kHealthy;
         if (!live->adopted) {
@@ -79,6 +79,16 @@ void Controller::ObserveProcesses(SteadyTime now) {
     if (live->phase == InstancePhase::kStopping) {
       events_.Add("instance.stopped", live->record.service, id, "instance " + id + " stopped");
       gone.push_back(id);
+      continue;
+    }
+    if (status.state == runtime::InstanceState::kStartFailed) {
+      // The runtime could not set it up (runc, a command missing from the image): a failed
+      // start, retried with the template's start backoff, not a crash of a program that ran.
+      live->phase = InstancePhase::kCrashed;
+      live->probe_in_flight = false;
+      live->restart_at =
+          OnStartFailure(live->record.service, live->record.template_hash, id,
+                         MakeError(ErrorCode::kUnavailable, status.start_error), now);
       continue;
     }
     std::string how = status.state == runtime::InstanceState::kExited
@@ -108,12 +118,17 @@ void Controller::ObserveProcesses(SteadyTime now) {
 void Controller::RestartCrashed(SteadyTime now) {
   for (auto& [id, live] : live_) {
     if (live->phase != InstancePhase::kCrashed || now < live->restart_at) continue;
-    if (auto ok = LaunchProcess(*live); !ok.ok()) {
-      live->restart_at = live->restarts.OnExit(now, now);
-      events_.Add("instance.start_failed", live->record.service, id,
-                  "could not restart " + id + ": " + ok.error().ToString());
+    // A template whose starts fail (here or for a new instance) waits out the same backoff.
+    auto key = std::make_pair(live->record.service, live->record.template_hash);
+    if (auto b = start_backoff_.find(key); b != start_backoff_.end() && !b->second.Allows(now)) {
+      live->restart_at = b->second.next_try();
       continue;
     }
+    if (auto ok = LaunchProcess(*live); !ok.ok()) {
+      live->restart_at = OnStartFailure(key.first, key.second, id, ok.error(), now);
+      continue;
+    }
+    start_backoff_.erase(key);
     ++counters_.instance_restarts[live->record.service];
     events_.Add("instance.restarted", live->record.service, id,
                 "restarted instance " + id + " (pid " + std::to_string(live->handle.pid) +
@@ -197,6 +212,7 @@ void Controller::Reconcile(SteadyTime now) {
     events_.Add("service.removed", it->first, "", "service " + it->first + " removed");
     it = rollouts_.erase(it);
   }
+  std::erase_if(start_backoff_, [&](const auto& entry) { return !names.count(entry.first.first); });
 
   for (const std::string& name : names) {
     // Which template should run: the head's, or after a failed rollout the last good one.
@@ -205,10 +221,10 @@ void Controller::Reconcile(SteadyTime now) {
     bool fallback = false;
     if (head_spec && head_spec->services.count(name)) {
       target = &head_spec->services.at(name);
-      auto failed = Meta(MetaKey("failed", name));
-      auto stable = Meta(MetaKey("stable", name));
-      if (failed && std::stoll(*failed) == head_->number && stable) {
-        int64_t stable_rev = std::stoll(*stable);
+      auto failed = MetaNumber(MetaKey("failed", name));
+      auto stable = MetaNumber(MetaKey("stable", name));
+      if (failed && *failed == head_->number && stable) {
+        int64_t stable_rev = *stable;
         auto stable_spec = SpecOf(stable_rev);
         if (stable_spec.ok() && (*stable_spec)->services.count(name)) {
           target = &(*stable_spec)->services.at(name);
@@ -242,7 +258,7 @@ void Controller::Reconcile(SteadyTime now) {
         auto saved = Meta(MetaKey("failed_reason", name));
         if (fresh.reason.empty() && saved) fresh.reason = *saved;
       }
-      (void)Meta(MetaKey("drift", name));  // loads the drift count for status (cached)
+      (void)MetaNumber(MetaKey("drift", name));  // loads the drift count for status (cached)
       bool had_machine = rollout.machine.has_value();
       // A rolling machine still running ends here: a newer apply took its place.
       if (had_machine) ++counters_.rollouts_finished[{name, "rolling", "superseded"}];
@@ -251,8 +267,8 @@ void Controller::Reconcile(SteadyTime now) {
       // rolling machine; a scale or the first version of a service is no replace.
       bool replace = false;
       if (target && !fallback && target->strategy == spec::StrategyKind::kRolling) {
-        if (auto stable = Meta(MetaKey("stable", name))) {
-          int64_t stable_rev = std::stoll(*stable);
+        if (auto stable = MetaNumber(MetaKey("stable", name))) {
+          int64_t stable_rev = *stable;
           auto stable_spec = SpecOf(stable_rev);
           replace = stable_rev != target_revision && stable_spec.ok() &&
                     (*stable_spec)->services.count(name) &&
@@ -298,16 +314,8 @@ void Controller::Reconcile(SteadyTime now) {
         BeginStop(live, "scaled down to " + std::to_string(t.replicas) + " instances");
       }
     }
-    if (decision.start > 0 && target && now >= rollout.next_start_allowed) {
-      for (int i = 0; i < decision.start; ++i) {
-        auto started = StartInstance(name, target_revision, *target);
-        if (!started.ok()) {
-          rollout.next_start_allowed = now + kStartRetryDelay;
-          events_.Add("instance.start_failed", name, "",
-                      "could not start an instance of " + name + ": " + started.error().ToString());
-          break;
-        }
-      }
+    if (decision.start > 0 && target) {
+      StartInstances(name, target_revision, *target, t.template_hash, decision.start, now);
     }
 
     // Old instances still draining: the new ones are all up, so nothing can fail any more,
@@ -368,15 +376,15 @@ void Controller::Reconcile(SteadyTime now) {
       rollout.machine.reset();
       ClearMeta(MetaKey("rollout", name));
     }
-    auto stable = Meta(MetaKey("stable", name));
-    std::string next = stable ? "; returning to revision " + *stable
+    auto stable = MetaNumber(MetaKey("stable", name));
+    std::string next = stable ? "; returning to revision " + std::to_string(*stable)
                               : "; no earlier revision of this service to return to";
     nlohmann::json data = {{"revision", head_->number},
                            {"cause", "deadline"},
                            {"reason", rollout.reason},
                            {"healthy", healthy_new},
                            {"replicas", t.replicas}};
-    if (stable) data["stable_revision"] = std::stoll(*stable);
+    if (stable) data["stable_revision"] = *stable;
     events_.Add("rollout.failed", name, "",
                 "rollout of " + name + " to revision " + std::to_string(head_->number) +
                     " failed: " + rollout.reason + next,
@@ -403,6 +411,39 @@ Result<std::string> Controller::StartInstance(const std::string& service, int64_
               {{"revision", revision}, {"pid", live->handle.pid}, {"port", live->record.port}});
   live_[id] = std::move(live);
   return id;
+}
+
+void Controller::StartInstances(const std::string& service, int64_t revision,
+                                const spec::ServiceSpec& svc, const std::string& template_hash,
+                                int count, SteadyTime now) {
+  auto key = std::make_pair(service, template_hash);
+  if (auto b = start_backoff_.find(key); b != start_backoff_.end() && !b->second.Allows(now)) {
+    return;
+  }
+  for (int i = 0; i < count; ++i) {
+    auto started = StartInstance(service, revision, svc);
+    if (!started.ok()) {
+      OnStartFailure(service, template_hash, "", started.error(), now);
+      return;
+    }
+    start_backoff_.erase(key);
+  }
+}
+
+SteadyTime Controller::OnStartFailure(const std::string& service, const std::string& template_hash,
+                                      const std::string& id, const Error& error, SteadyTime now) {
+  auto [it, added] =
+      start_backoff_.try_emplace(std::make_pair(service, template_hash), options_.start_backoff);
+  std::string text = error.ToString();
+  StartBackoff::Failure failure = it->second.OnFailure(now, clock_->WallNow(), text);
+  ++counters_.start_failures[service];
+  if (failure.report) {
+    events_.Add("instance.start_failed", service, id, DescribeStartFailure(service, text, failure),
+                {{"error", text},
+                 {"failures", failure.failures},
+                 {"retry_in_seconds", failure.retry_in.count() / 1000.0}});
+  }
+  return it->second.next_try();
 }
 
 Status Controller::LaunchProcess(Live& live) {
@@ -459,12 +500,18 @@ Status Controller::ImageConfig(const spec::ServiceSpec& svc, runtime::InstanceCo
   // Unpacked once per image and host; every later start finds the tree in the cache.
   auto image = options_.images->Prepare(svc.image_digest);
   if (!image.ok()) return image.error();
-  config->argv = image->entrypoint;
-  config->argv.insert(config->argv.end(), image->cmd.begin(), image->cmd.end());
+  // As Kubernetes: `command` replaces the Entrypoint (and drops the image's Cmd), `args`
+  // replace the Cmd.
+  config->argv = svc.command.empty() ? image->entrypoint : std::vector<std::string>{svc.command};
+  const std::vector<std::string>& cmd = !svc.args.empty()     ? svc.args
+                                        : svc.command.empty() ? image->cmd
+                                                              : svc.args;
+  config->argv.insert(config->argv.end(), cmd.begin(), cmd.end());
   if (config->argv.empty()) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "image " + svc.image + " (" + svc.image_digest +
-                         ") names no program: its config has neither Entrypoint nor Cmd");
+                         ") names no program: its config has neither Entrypoint nor Cmd, and "
+                         "the service sets no command");
   }
   config->workdir = svc.workdir.empty() ? image->workdir : svc.workdir;
   // The image's environment first; the service's own variables override it.
@@ -588,6 +635,19 @@ std::optional<std::string> Controller::Meta(const std::string& key) {
   }
   meta_[key] = *stored;
   return *stored;
+}
+
+std::optional<int64_t> Controller::MetaNumber(const std::string& key) {
+  auto text = Meta(key);
+  if (!text) return std::nullopt;
+  auto number = ParseInt64(*text);
+  if (number.ok()) return *number;
+  if (unreadable_meta_.insert(key + "=" + *text).second) {
+    events_.Add("state.error", "", "",
+                "the stored record " + key + " is not a number (" + number.error().message +
+                    "; it holds " + std::to_string(text->size()) + " bytes): ignored");
+  }
+  return std::nullopt;
 }
 
 void Controller::SetMeta(const std::string& key, const std::string& value) {

@@ -58,6 +58,9 @@ void AddCounters(const ControllerMetrics& m, telemetry::MetricRegistry* r) {
   AddPerService(r, "cairn_instance_starts_total", "New instances started.", m.instance_starts);
   AddPerService(r, "cairn_instance_restarts_total", "Instances restarted after they exited.",
                 m.instance_restarts);
+  AddPerService(r, "cairn_instance_start_failures_total",
+                "Starts and restarts that failed before the program ran (exec, image root).",
+                m.start_failures);
   AddPerService(r, "cairn_instance_crash_loops_total",
                 "Times an instance entered a crash loop (restart backoff at its longest).",
                 m.crash_loops);

@@ -39,6 +39,7 @@ struct ControllerMetrics {
   // loop (restarted too often in a row; the restart backoff is at its longest).
   std::map<std::string, uint64_t> instance_starts;
   std::map<std::string, uint64_t> instance_restarts;
+  std::map<std::string, uint64_t> start_failures;
   std::map<std::string, uint64_t> crash_loops;
   // By service: from an instance's (re)start to its first healthy state, in seconds.
   std::map<std::string, telemetry::Histogram> start_seconds;

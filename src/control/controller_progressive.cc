@@ -28,9 +28,9 @@ const char* StrategyLabel(const spec::ServiceSpec& target) {
 bool Controller::ReconcileProgressive(const std::string& name, const spec::ServiceSpec& target,
                                       const std::string& target_hash, int64_t target_revision,
                                       SteadyTime now) {
-  auto stable_meta = Meta("stable/" + name);
+  auto stable_meta = MetaNumber("stable/" + name);
   if (!stable_meta) return false;
-  int64_t stable_revision = std::stoll(*stable_meta);
+  int64_t stable_revision = *stable_meta;
   if (stable_revision == target_revision) return false;
 
   int64_t wall_ms = ToUnixMillis(clock_->WallNow());
@@ -173,21 +173,10 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
                           rollout::RolloutPhaseName(p.rollout.state().phase));
     }
   }
-  Rollout& r = rollouts_[name];
-  if (now >= r.next_start_allowed) {
-    auto start = [&](int count, int64_t revision, const spec::ServiceSpec& svc) {
-      for (int i = 0; i < count; ++i) {
-        auto started = StartInstance(name, revision, svc);
-        if (!started.ok()) {
-          r.next_start_allowed = now + Duration(1000);
-          events_.Add("instance.start_failed", name, "",
-                      "could not start an instance of " + name + ": " + started.error().ToString());
-          return;
-        }
-      }
-    };
-    start(d.start_new, new_revision, p.target);
-    start(d.start_stable, p.stable_revision, p.stable);
+  if (d.start_new > 0)
+    StartInstances(name, new_revision, p.target, p.target_hash, d.start_new, now);
+  if (d.start_stable > 0) {
+    StartInstances(name, p.stable_revision, p.stable, p.stable_hash, d.start_stable, now);
   }
 
   TrafficSplit& split = splits_[name];
@@ -210,6 +199,7 @@ void Controller::ApplyProgressive(const std::string& name, const rollout::Rollou
     std::string reason = p.rollout.state().abort_reason;
     SetMeta("failed/" + name, std::to_string(new_revision));
     SetMeta("failed_reason/" + name, "rollout aborted: " + reason);
+    Rollout& r = rollouts_[name];
     r.state = RolloutState::kFailed;
     r.reason = "rollout aborted: " + reason;
     // Why, for alerts and dashboards: a missed progress deadline, a failed analysis, or a person.
@@ -298,8 +288,8 @@ Result<ProgressiveInfo> Controller::RolloutCommand(const std::string& service,
   if (it == progressive_.end() && command == rollout::RolloutCommand::kRetry && head_) {
     // An aborted rollout has handed the service back to its stable revision: retrying clears
     // the head's failure for the service, and the next tick starts the rollout afresh.
-    auto failed = Meta("failed/" + service);
-    if (failed && std::stoll(*failed) == head_->number) {
+    auto failed = MetaNumber("failed/" + service);
+    if (failed && *failed == head_->number) {
       ClearMeta("failed/" + service);
       ClearMeta("failed_reason/" + service);
       rollouts_.erase(service);

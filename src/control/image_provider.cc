@@ -1,5 +1,8 @@
 #include "control/image_provider.h"
 
+#include <map>
+#include <mutex>
+
 namespace cairn::control {
 namespace {
 
@@ -13,6 +16,8 @@ class StoreImageProvider final : public ImageProvider {
   }
 
   Result<PreparedImage> Prepare(const std::string& digest) override {
+    // Checked first: a refused image's layers are not even looked up again.
+    if (auto refused = RefusedBefore(digest)) return *refused;
     auto details = store_.Inspect(digest);
     if (!details.ok()) return details.error();
     std::vector<image::RootfsLayer> layers;
@@ -22,7 +27,10 @@ class StoreImageProvider final : public ImageProvider {
       layers.push_back({*path, layer.media_type, layer.digest});
     }
     auto rootfs = cache_.Prepare(digest, layers);
-    if (!rootfs.ok()) return rootfs.error();
+    if (!rootfs.ok()) {
+      Remember(digest, rootfs.error());
+      return rootfs.error();
+    }
     const image::ImageConfig& c = details->config;
     return PreparedImage{*rootfs, c.entrypoint, c.cmd, c.env, c.working_dir};
   }
@@ -36,8 +44,30 @@ class StoreImageProvider final : public ImageProvider {
   }
 
  private:
+  std::optional<Error> RefusedBefore(const std::string& digest) {
+    std::lock_guard lock(mu_);
+    auto it = refused_.find(digest);
+    if (it == refused_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  // The unpack rules refusing a layer, or a layer that is not a readable archive
+  // (kInvalidArgument), depend only on the image's bytes, which its digest fixes: remembered,
+  // so a service that cannot start does not unpack the whole image again at every try. I/O
+  // errors (a full disk, too many open files) are not: the next try may succeed. Forgotten when
+  // the server restarts.
+  void Remember(const std::string& digest, const Error& error) {
+    if (error.code != ErrorCode::kInvalidArgument) return;
+    std::lock_guard lock(mu_);
+    Error remembered = error;
+    remembered.message += " (this image was refused when first unpacked; it is not tried again)";
+    refused_.emplace(digest, std::move(remembered));
+  }
+
   image::ImageStore& store_;
   image::RootfsCache& cache_;
+  std::mutex mu_;
+  std::map<std::string, Error> refused_;  // by manifest digest; guarded by mu_
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "core/units.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
@@ -148,6 +149,18 @@ Result<double> ParsePercent(std::string_view text) {
   size_t n = ReadNumber(text.substr(0, text.size() - 1), &number);
   if (n == 0 || n != text.size() - 1 || number > 100) return Invalid(text, kAllowed);
   return number;
+}
+
+Result<int64_t> ParseInt64(std::string_view text) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec == std::errc::invalid_argument || end != text.data() + text.size()) {
+    return MakeError(ErrorCode::kInvalidArgument, "not a whole number");
+  }
+  if (ec == std::errc::result_out_of_range) {
+    return MakeError(ErrorCode::kInvalidArgument, "out of range for a 64-bit integer");
+  }
+  return value;
 }
 
 }  // namespace cairn

@@ -25,6 +25,10 @@ Result<uint64_t> ParseByteSize(std::string_view text);
 // "256Mi" when exact in a binary unit, else the plain byte count.
 std::string FormatByteSize(uint64_t bytes);
 
+// A whole decimal integer ("42", "-7") and nothing else: no spaces, no '+', no trailing text,
+// within int64. For numbers cairn stored itself and reads back (revisions, counts).
+Result<int64_t> ParseInt64(std::string_view text);
+
 // "25%" or "12.5%" -> 25.0 / 12.5. Must lie in [0, 100].
 Result<double> ParsePercent(std::string_view text);
 

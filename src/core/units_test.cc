@@ -52,5 +52,17 @@ TEST(ParsePercent, AcceptsZeroToHundred) {
   EXPECT_FALSE(ParsePercent("%").ok());
 }
 
+TEST(ParseInt64, AcceptsAWholeNumberAndNothingElse) {
+  EXPECT_EQ(*ParseInt64("42"), 42);
+  EXPECT_EQ(*ParseInt64("-7"), -7);
+  EXPECT_EQ(*ParseInt64("9223372036854775807"), INT64_MAX);
+  for (const char* bad : {"", " 1", "1 ", "+1", "1x", "0x10", "1.5", "abc"}) {
+    EXPECT_FALSE(ParseInt64(bad).ok()) << bad;
+  }
+  auto huge = ParseInt64("9223372036854775808");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.error().message, "out of range for a 64-bit integer");
+}
+
 }  // namespace
 }  // namespace cairn

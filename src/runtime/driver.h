@@ -58,23 +58,28 @@ struct InstanceHandle {
 };
 
 enum class InstanceState {
+  kStarting,  // the runtime is still setting it up (the oci driver, until runc reports it runs)
   kRunning,
-  kExited,  // ended; exit_code / signal say how
-  kGone,    // no such process any more, or the pid now belongs to another process
+  kExited,       // ended; exit_code / signal say how
+  kGone,         // no such process any more, or the pid now belongs to another process
+  kStartFailed,  // it never ran: start_error says why (reported after Start returned)
 };
 
 struct InstanceStatus {
   InstanceState state = InstanceState::kGone;
-  int exit_code = -1;  // when it exited normally
-  int signal = 0;      // when a signal ended it
+  int exit_code = -1;       // when it exited normally
+  int signal = 0;           // when a signal ended it
+  std::string start_error;  // kStartFailed only
 };
 
 class Driver {
  public:
   virtual ~Driver() = default;
   virtual const char* Name() const = 0;
-  // Starts the instance in its own process group. Fails with a clear error when the command
-  // does not exist or cannot be executed (reported synchronously, not as a crash).
+  // Starts the instance in its own process group. Fails with a clear error when it can tell at
+  // once that the command does not exist or cannot be executed (the process driver always
+  // can); a runtime that sets the instance up in the background returns at once instead, and
+  // Inspect says kStarting, then kRunning or kStartFailed (never a crash).
   virtual Result<InstanceHandle> Start(const InstanceConfig& config) = 0;
   // Asks the instance to stop: SIGTERM to its process group. Returns at once.
   virtual Status Terminate(const InstanceHandle& handle) = 0;

@@ -30,7 +30,9 @@ class DriverSet final : public Driver {
   InstanceStatus Inspect(const InstanceHandle& handle) override {
     Driver& driver = For(handle);
     InstanceStatus status = driver.Inspect(handle);
-    if (status.state != InstanceState::kRunning) oci_pids_.erase(handle.pid);
+    if (status.state != InstanceState::kRunning && status.state != InstanceState::kStarting) {
+      oci_pids_.erase(handle.pid);
+    }
     return status;
   }
 

@@ -75,10 +75,22 @@ class DriverSetTest : public ::testing::Test {
     c.oci.rootfs = rootfs;
     return c;
   }
+  // Start returns before runc has set an image instance up: wait (bounded) until it has.
+  static InstanceStatus WaitWhileStarting(Driver& driver, const InstanceHandle& handle) {
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    InstanceStatus s = driver.Inspect(handle);
+    while (s.state == InstanceState::kStarting && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+      s = driver.Inspect(handle);
+    }
+    return s;
+  }
+
   static InstanceStatus WaitForEnd(Driver& driver, const InstanceHandle& handle) {
     auto deadline = std::chrono::steady_clock::now() + 10s;
     InstanceStatus s = driver.Inspect(handle);
-    while (s.state == InstanceState::kRunning && std::chrono::steady_clock::now() < deadline) {
+    while ((s.state == InstanceState::kRunning || s.state == InstanceState::kStarting) &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(20ms);
       s = driver.Inspect(handle);
     }
@@ -112,7 +124,7 @@ TEST_F(DriverSetTest, ImagesRunUnderRuncAndAnAdoptedSupervisorIsStillTheOciDrive
   auto handle = set->Start(Image(Rootfs()));
   ASSERT_TRUE(handle.ok()) << handle.error().ToString();
   EXPECT_EQ(process->starts, 0);
-  EXPECT_EQ(set->Inspect(*handle).state, InstanceState::kRunning);
+  EXPECT_EQ(WaitWhileStarting(*set, *handle).state, InstanceState::kRunning);
 
   // As after a server restart: a fresh set, whose oci driver never started this supervisor.
   auto counting2 = std::make_unique<CountingDriver>();

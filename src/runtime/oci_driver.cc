@@ -9,13 +9,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "runtime/oci_bundle.h"
 #include "runtime/oci_runc.h"
@@ -197,10 +197,10 @@ class OciDriver final : public Driver {
     // Unreaped until Inspect, so its /proc entry is there even if it already exited.
     auto ticks = ProcessStartTicks(*pid);
     Supervisor sup{config.id, ticks.ok() ? *ticks : 0, true, false, {}};
-    if (auto started = AwaitStart(*pid, bundle, sup); !started.ok()) {
-      Cleanup(config.id);
-      return started.error();
-    }
+    // runc takes tens of milliseconds (seconds on a loaded host) to set the container up:
+    // Start returns now, and Inspect says kStarting until runc reports the init running.
+    sup.starting = true;
+    sup.start_deadline = std::chrono::steady_clock::now() + options_.start_timeout;
     instances_[*pid] = sup;
     return InstanceHandle{*pid, sup.start_ticks};
   }
@@ -214,6 +214,7 @@ class OciDriver final : public Driver {
     if (it != instances_.end() && it->second.start_ticks == handle.start_ticks) {
       Supervisor& sup = it->second;
       if (sup.finished) return sup.status;
+      if (sup.starting) return CheckStart(handle.pid, sup);
       if (sup.child) {
         int status;
         pid_t r;
@@ -249,47 +250,54 @@ class OciDriver final : public Driver {
     bool child = false;     // started by this driver: ours to reap
     bool finished = false;  // reaped (or gone) and cleaned up; status is final
     InstanceStatus status;
+    bool starting = false;  // runc has not yet reported the container running
+    std::chrono::steady_clock::time_point start_deadline{};
   };
 
-  // Waits until runc has written the init's pid (the container runs) or has exited (it failed,
-  // or the command already finished).
-  Status AwaitStart(int pid, const std::string& bundle, Supervisor& sup) {
-    auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
-    auto pause = std::chrono::microseconds(500);
-    for (;;) {
-      bool started = fs::exists(bundle + "/init.pid");
-      int status;
-      pid_t r;
-      do {
-        r = ::waitpid(pid, &status, WNOHANG);
-      } while (r < 0 && errno == EINTR);
-      if (r == pid) {
-        // runc writes the pid file after the init is running, so its presence says the command
-        // ran (and has finished); its absence that runc failed.
-        if (started || fs::exists(bundle + "/init.pid")) {
-          Finish(sup, FromSupervisorStatus(status));
-          return OkStatus();
-        }
-        std::string reason = LastRuncError(ReadWhole(bundle + "/runc.log"));
-        if (reason.empty()) reason = "runc exited with status " + std::to_string(status);
-        bool exec_failed = reason.find("exec:") != std::string::npos;
-        return MakeError(exec_failed ? ErrorCode::kInvalidArgument : ErrorCode::kUnavailable,
-                         "runc could not start the instance: " + reason, sup.id);
+  // Whether runc has written the init's pid (the container runs) or has exited (it failed, or
+  // the command already finished), without waiting: kStarting while neither, and past
+  // start_timeout the start is given up. REQUIRES: mu_ is held; sup.starting.
+  InstanceStatus CheckStart(int pid, Supervisor& sup) {
+    std::string bundle = options_.bundles_dir + "/" + sup.id;
+    bool started = fs::exists(bundle + "/init.pid");
+    int status;
+    pid_t r;
+    do {
+      r = ::waitpid(pid, &status, WNOHANG);
+    } while (r < 0 && errno == EINTR);
+    if (r == pid) {
+      sup.starting = false;
+      // runc writes the pid file after the init is running, so its presence says the command
+      // ran (and has finished); its absence that runc failed.
+      if (started || fs::exists(bundle + "/init.pid")) {
+        Finish(sup, FromSupervisorStatus(status));
+        return sup.status;
       }
-      if (started) return OkStatus();
-      if (std::chrono::steady_clock::now() >= deadline) {
-        (void)runc_.Kill(sup.id, "KILL");
-        ::kill(pid, SIGKILL);
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
-        return MakeError(ErrorCode::kUnavailable,
-                         "runc did not start the instance within " +
-                             std::to_string(options_.start_timeout.count()) + " ms",
-                         sup.id);
-      }
-      std::this_thread::sleep_for(pause);
-      if (pause < std::chrono::milliseconds(5)) pause *= 2;
+      std::string reason = LastRuncError(ReadWhole(bundle + "/runc.log"));
+      if (reason.empty()) reason = "runc exited with status " + std::to_string(status);
+      return StartFailed(sup, "runc could not start the instance: " + reason);
     }
+    if (started) {
+      sup.starting = false;
+      return InstanceStatus{InstanceState::kRunning};
+    }
+    if (std::chrono::steady_clock::now() < sup.start_deadline) {
+      return InstanceStatus{InstanceState::kStarting};
+    }
+    sup.starting = false;
+    (void)runc_.Kill(sup.id, "KILL");
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return StartFailed(sup, "runc did not start the instance within " +
+                                std::to_string(options_.start_timeout.count()) + " ms");
+  }
+
+  InstanceStatus StartFailed(Supervisor& sup, std::string why) {
+    InstanceStatus failed{InstanceState::kStartFailed};
+    failed.start_error = std::move(why);
+    Finish(sup, failed);
+    return sup.status;
   }
 
   // The container id of `handle`; kNotFound when the handle names no supervisor of ours any
@@ -313,6 +321,14 @@ class OciDriver final : public Driver {
 
   Status Signal(const InstanceHandle& handle, const std::string& signal) {
     std::lock_guard lock(mu_);
+    auto it = instances_.find(handle.pid);
+    if (it != instances_.end() && it->second.start_ticks == handle.start_ticks &&
+        it->second.starting) {
+      // Not running yet, so nothing to stop gracefully, and the container must never come up:
+      // the supervisor goes now, and Inspect cleans up what it had made.
+      ::kill(handle.pid, SIGKILL);
+      return OkStatus();
+    }
     auto id = LookupLocked(handle);
     if (!id.ok()) return OkStatus();  // gone already: nothing to stop
     return runc_.Kill(*id, signal);

@@ -25,11 +25,14 @@
 // as SIGINT. When the supervisor is gone Inspect removes the container's leftovers (`runc
 // delete --force`, the bundle dir).
 //
-// Errors are reported synchronously by Start: runc missing, rootfs missing or lacking a mount
-// point, a command not found in the image, or any other runc failure with runc's own message.
+// Errors. Start reports what it can tell at once: runc missing, the rootfs missing or lacking a
+// mount point, a bad spec. It returns as soon as runc is spawned, without waiting for the
+// container: Inspect says kStarting until runc has written the init's pid, then kRunning; a
+// command not found in the image, or any other runc failure, is kStartFailed with runc's own
+// message in start_error, as is a container not running within start_timeout.
 //
-// Thread-safety: calls are serialized by an internal mutex; Start blocks until runc reports
-// the container started (tens of ms), the others run at most one short runc command.
+// Thread-safety: calls are serialized by an internal mutex; none waits for runc to set a
+// container up, and each runs at most one short runc command.
 #pragma once
 
 #include <chrono>

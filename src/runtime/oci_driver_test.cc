@@ -151,12 +151,28 @@ class OciDriverTest : public ::testing::Test {
     return config;
   }
 
+  // Starts `config` and waits (bounded) until runc has set it up: Start itself returns as soon
+  // as runc is spawned.
   InstanceHandle MustStart(const InstanceConfig& config) {
     auto handle = driver_->Start(config);
     EXPECT_TRUE(handle.ok()) << handle.error().ToString();
     if (!handle.ok()) return {};
     started_.push_back(*handle);
+    InstanceStatus status = WaitWhileStarting(*handle);
+    EXPECT_NE(status.state, InstanceState::kStarting) << "runc did not start it within 20 s";
+    EXPECT_NE(status.state, InstanceState::kStartFailed) << status.start_error;
     return *handle;
+  }
+
+  InstanceStatus WaitWhileStarting(const InstanceHandle& handle) {
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    InstanceStatus status = driver_->Inspect(handle);
+    while (status.state == InstanceState::kStarting &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+      status = driver_->Inspect(handle);
+    }
+    return status;
   }
 
   // Polls Inspect until the instance is no longer running or the deadline passes.
@@ -165,7 +181,8 @@ class OciDriverTest : public ::testing::Test {
     if (driver == nullptr) driver = driver_.get();
     auto deadline = std::chrono::steady_clock::now() + timeout;
     InstanceStatus status = driver->Inspect(handle);
-    while (status.state == InstanceState::kRunning && std::chrono::steady_clock::now() < deadline) {
+    while ((status.state == InstanceState::kRunning || status.state == InstanceState::kStarting) &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(10ms);
       status = driver->Inspect(handle);
     }
@@ -391,20 +408,40 @@ TEST_F(OciDriverTest, ANewDriverAdoptsARunningInstance) {
   EXPECT_FALSE(fs::exists(options_.bundles_dir + "/" + config.id));
 }
 
-TEST_F(OciDriverTest, StartReportsErrorsSynchronously) {
+// What runc reports comes from Inspect (Start does not wait for runc): a command missing from
+// the image is kStartFailed with runc's message, and nothing is left behind.
+TEST_F(OciDriverTest, RuncsOwnFailuresAreStartFailuresFromInspect) {
   auto missing = Config("true");
   missing.argv = {"no-such-command"};
-  auto result = driver_->Start(missing);
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_NE(result.error().message.find("executable file not found"), std::string::npos)
-      << result.error().message;
+  auto handle = driver_->Start(missing);
+  ASSERT_TRUE(handle.ok()) << handle.error().ToString();
+  InstanceStatus status = WaitWhileStarting(*handle);
+  ASSERT_EQ(status.state, InstanceState::kStartFailed);
+  EXPECT_NE(status.start_error.find("executable file not found"), std::string::npos)
+      << status.start_error;
+  EXPECT_EQ(driver_->Inspect(*handle).start_error, status.start_error) << "asked again";
   EXPECT_FALSE(fs::exists(options_.bundles_dir + "/" + missing.id)) << "bundle left behind";
   EXPECT_FALSE(fs::exists(options_.state_root + "/" + missing.id)) << "runc state left behind";
+}
 
+// Stopped before runc set it up, an instance never comes up, and nothing is left behind.
+TEST_F(OciDriverTest, KillWhileStartingEndsIt) {
+  auto config = Config("sleep 1000");
+  auto handle = driver_->Start(config);
+  ASSERT_TRUE(handle.ok()) << handle.error().ToString();
+  started_.push_back(*handle);
+  ASSERT_TRUE(driver_->Kill(*handle).ok());
+  InstanceStatus status = WaitForEnd(*handle, 20s);
+  EXPECT_TRUE(status.state == InstanceState::kStartFailed || status.state == InstanceState::kExited)
+      << static_cast<int>(status.state);
+  EXPECT_FALSE(fs::exists(options_.bundles_dir + "/" + config.id)) << "bundle left behind";
+  EXPECT_FALSE(fs::exists(options_.state_root + "/" + config.id)) << "runc state left behind";
+}
+
+TEST_F(OciDriverTest, StartReportsWhatItCanTellAtOnce) {
   auto no_rootfs = Config("true");
   no_rootfs.oci.rootfs = dir_ + "/no-such-rootfs";
-  result = driver_->Start(no_rootfs);
+  auto result = driver_->Start(no_rootfs);
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.error().message.find("no-such-rootfs\" is not a directory"), std::string::npos)
       << result.error().message;

@@ -151,19 +151,13 @@ ServiceSpec ParseService(YamlReader& reader, const Field& service_field, ListenC
                 "invalid service name \"" + service.name + "\": " + kNameRule);
   }
   if (!reader.ExpectMap(service_field)) return service;
-  std::optional<Field> command_field, image_field, args_field, driver_field;
+  std::optional<Field> command_field, image_field, driver_field;
   std::string driver;
   StrategyFields strategy_fields;
   for (const Field& field :
        reader.KnownFields(service_field.value, service_field.path, kServiceFields)) {
     if (field.key == "command" || field.key == "image") {
       bool is_command = field.key == "command";
-      const std::optional<Field>& other = is_command ? image_field : command_field;
-      if (other) {
-        reader.Fail(field.KeyMark(), field.path,
-                    "set either command or image, not both (" + other->key + " is at line " +
-                        std::to_string(other->KeyMark().line + 1) + ")");
-      }
       (is_command ? command_field : image_field) = field;
       auto text = reader.String(field);
       if (!text) continue;
@@ -191,7 +185,6 @@ ServiceSpec ParseService(YamlReader& reader, const Field& service_field, ListenC
         }
       }
     } else if (field.key == "args") {
-      args_field = field;
       if (auto args = reader.StringList(field)) service.args = *args;
     } else if (field.key == "workdir") {
       if (auto workdir = reader.String(field)) service.workdir = *workdir;
@@ -221,14 +214,11 @@ ServiceSpec ParseService(YamlReader& reader, const Field& service_field, ListenC
                 "the oci driver runs an image: give the service an image instead "
                 "of a command, or use driver: process");
   }
-  if (driver_field && driver == "process" && image_field && !command_field) {
+  if (driver_field && driver == "process" && image_field) {
     reader.Fail(*driver_field,
-                "the process driver runs a command; an image runs under the oci "
-                "driver (driver: oci, or leave driver out)");
-  }
-  if (args_field && image_field && !command_field) {
-    reader.Fail(args_field->KeyMark(), args_field->path,
-                "args apply only to command; an image runs its own entrypoint");
+                "the process driver runs a command on this host; an image runs under the oci "
+                "driver (driver: oci, or leave driver out), where command and args replace "
+                "the image's Entrypoint and Cmd");
   }
   return service;
 }

@@ -154,8 +154,9 @@ TEST(ParseSpecTest, ADriverMustAgreeWithWhatRunsAndPidsAreBounded) {
              "  d:\n    command: run\n    resources: { pids: 0 }\n"),
       ElementsAre("5:13: services.a.driver: the oci driver runs an image: give the service an "
                   "image instead of a command, or use driver: process",
-                  "8:13: services.b.driver: the process driver runs a command; an image runs "
-                  "under the oci driver (driver: oci, or leave driver out)",
+                  "8:13: services.b.driver: the process driver runs a command on this host; an "
+                  "image runs under the oci driver (driver: oci, or leave driver out), where "
+                  "command and args replace the image's Entrypoint and Cmd",
                   "11:13: services.c.driver: expected process (runs a command) or oci (runs an "
                   "image under runc), found \"docker\"",
                   "14:24: services.d.resources.pids: must be between 1 and 4194304, found 0"));
@@ -249,18 +250,24 @@ TEST(ParseSpecTest, DuplicateYamlKeyIsAnError) {
                           "defined at line 5"));
 }
 
-TEST(ParseSpecTest, CommandAndImageAreExclusiveAndOneIsRequired) {
-  EXPECT_THAT(Errors("environment: demo\nservices:\n  web:\n    command: run\n    image: a:1\n"
-                     "  api:\n    replicas: 1\n"),
-              ElementsAre("5:5: services.web.image: set either command or image, not both "
-                          "(command is at line 4)",
-                          "6:3: services.api: one of command or image is required"));
+TEST(ParseSpecTest, OneOfCommandOrImageIsRequired) {
+  EXPECT_THAT(Errors("environment: demo\nservices:\n  api:\n    replicas: 1\n"),
+              ElementsAre("3:3: services.api: one of command or image is required"));
 }
 
-TEST(ParseSpecTest, ArgsOnlyWithCommand) {
-  EXPECT_THAT(Errors("environment: demo\nservices:\n  web:\n    image: a:1\n    args: [x]\n"),
-              ElementsAre("5:5: services.web.args: args apply only to command; an image runs "
-                          "its own entrypoint"));
+// As Kubernetes' command and args: with an image, command replaces its Entrypoint and args
+// its Cmd (applied at start, control/controller_loop.cc).
+TEST(ParseSpecTest, CommandAndArgsOverrideAnImagesEntrypointAndCmd) {
+  EnvironmentSpec spec = ParseOk(
+      "environment: demo\nservices:\n  web:\n    image: a:1\n    command: /bin/web\n"
+      "    args: [--port, \"80\"]\n  api:\n    image: a:1\n    args: [serve]\n");
+  EXPECT_EQ(spec.services.at("web").image, "a:1");
+  EXPECT_EQ(spec.services.at("web").command, "/bin/web");
+  EXPECT_EQ(spec.services.at("web").args, (std::vector<std::string>{"--port", "80"}));
+  EXPECT_EQ(spec.services.at("api").command, "");
+  EXPECT_EQ(spec.services.at("api").args, std::vector<std::string>{"serve"});
+  EXPECT_THAT(Errors("environment: demo\nservices:\n  web:\n    image: a:1\n    command: \"\"\n"),
+              ElementsAre("5:14: services.web.command: must not be empty"));
 }
 
 TEST(ParseSpecTest, BadImageDigestIsRejected) {
