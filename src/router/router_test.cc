@@ -203,12 +203,13 @@ TEST_F(RouterTest, AnErrorAnswerSurvivesTheRestOfTheRequestStillArriving) {
                       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
                       "Transfer-Encoding: chunked\r\n\r\n" +
                           std::string(32 * 1024, 'x')));
-  std::this_thread::sleep_for(300ms);  // the router has answered and would have closed
   std::string buf;
   Message m = ReadResponse(fd, &buf, "POST");
   EXPECT_EQ(m.status, 400);
+  // The router has ended its side after the answer (a FIN, shutdown(send)): from here a router
+  // that did not linger would have closed, and its close, with the body unread, is a reset.
+  ASSERT_TRUE(PeerEndedItsSide(fd));
   // The router is still reading: more body goes through, and the end is a FIN, not a reset.
-  std::this_thread::sleep_for(100ms);
   EXPECT_TRUE(SendAll(fd, std::string(8 * 1024, 'y')));
   shutdown(fd, SHUT_WR);
   char byte;
@@ -260,11 +261,11 @@ TEST_F(RouterTest, ZeroWeightVersionGetsNothingAndPublishSwitchesWithoutClosing)
   }
   close(fd);
   // The router counts an exchange just after its last byte is written: wait for the last one.
-  RouterStats stats = router_->Stats();
-  for (int i = 0; i < 200 && stats.ForVersion("web", "v2").TotalRequests() < 5; ++i) {
-    std::this_thread::sleep_for(5ms);
+  RouterStats stats;
+  EXPECT_TRUE(WaitUntil([&] {
     stats = router_->Stats();
-  }
+    return stats.ForVersion("web", "v2").TotalRequests() >= 5;
+  }));
   EXPECT_EQ(stats.ForVersion("web", "v1").Requests(StatusClass::k2xx), 20u);
   EXPECT_EQ(stats.ForVersion("web", "v2").Requests(StatusClass::k2xx), 5u);
   EXPECT_GT(stats.ForVersion("web", "v1").latency.Count(), 0u);
@@ -275,7 +276,8 @@ TEST_F(RouterTest, RemovedBackendDrainsInFlightAndGetsNoNewRequests) {
   Start(MakeTable({MakeVersion("v1", 10000, {MakeBackend("a1", a.port())})}));
   Message slow;
   std::thread in_flight([&] { slow = Roundtrip("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"); });
-  for (int i = 0; i < 100 && a.connections() == 0; ++i) std::this_thread::sleep_for(5ms);
+  // In flight: a has the request (and answers it 300 ms later) before the table changes.
+  ASSERT_TRUE(WaitUntil([&] { return a.requests() == 1; }));
   ASSERT_TRUE(
       router_->Publish(MakeTable({MakeVersion("v1", 10000, {MakeBackend("b1", b.port())})})).ok());
   for (int i = 0; i < 5; ++i) {
@@ -446,13 +448,12 @@ TEST_F(RouterTest, SilentTcpConnectionIsClosedAtBothEndsAfterTheTcpIdleTimeout) 
   char c;
   EXPECT_EQ(recv(fd, &c, 1, 0), 0);  // closed by the router, nothing sent
   close(fd);
-  // The session records its counters just after the sockets close: poll for them, bounded.
+  // The session records its counters just after the sockets close: wait for them.
   RouterStats stats;
-  for (int i = 0; i < 250; ++i) {
+  EXPECT_TRUE(WaitUntil([&] {
     stats = router_->Stats();
-    if (stats.Violations("timeout_tunnel_idle") > 0) break;
-    std::this_thread::sleep_for(20ms);
-  }
+    return stats.Violations("timeout_tunnel_idle") > 0;
+  }));
   EXPECT_EQ(stats.Violations("timeout_tunnel_idle"), 1u);
   EXPECT_EQ(stats.Violations("timeout_client_idle"), 0u);
   BackendStats s1 = stats.ForVersion("web", "v1");
@@ -497,19 +498,17 @@ TEST_F(RouterTest, CountersOfAVersionThatLeftTheTableGoOnceNothingUsesThem) {
   // (router_stats_test.cc).
   std::thread slow(
       [&] { EXPECT_EQ(Roundtrip("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").status, 200); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(WaitUntil([&] { return a.requests() == 1; }));  // at a, answered 300 ms later
   ASSERT_TRUE(router_
                   ->Publish(MakeTable(
                       {MakeVersion("revision 2", 10000, {MakeBackend("web-2-b", b.port())})}))
                   .ok());
   slow.join();
   EXPECT_EQ(Roundtrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n").status, 200);
-  bool gone = false;
-  for (int i = 0; i < 40 && !gone; ++i) {  // the prune runs once a second per worker
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    gone = router_->Stats().ForVersion("web", "revision 1").TotalRequests() == 0;
-  }
-  EXPECT_TRUE(gone) << "revision 1's counters are still kept";
+  // The prune runs once a second per worker.
+  EXPECT_TRUE(WaitUntil([&] {
+    return router_->Stats().ForVersion("web", "revision 1").TotalRequests() == 0;
+  })) << "revision 1's counters are still kept";
   EXPECT_EQ(router_->Stats().ForVersion("web", "revision 2").TotalRequests(), 1u);
 }
 

@@ -1,6 +1,8 @@
 // Test-only: the end-to-end fixture shared by router_test.cc and router_timeouts_test.cc. A
 // Router on 127.0.0.1 port 0 in front of small blocking in-process backends. Every socket read
-// has a 5 s timeout and every loop a fixed count, so a bug fails, not hangs.
+// has a 5 s timeout and every loop a fixed count or a deadline, so a bug fails, not hangs. A
+// test waits for what it needs to have happened (WaitUntil, PeerEndedItsSide), never for a
+// time that "should be long enough".
 #pragma once
 
 #include <arpa/inet.h>
@@ -29,6 +31,27 @@ inline void SetTimeouts(int fd) {
   timeval tv{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+// Polls `done` until it holds or `timeout` has passed; its last answer. For state the router's
+// workers or a backend thread change after what the test can see (a counter recorded after the
+// last byte is written, a request arriving at a backend). The timeout is generous: it only
+// bounds a failing test, so a loaded machine does not fail a passing one.
+template <typename Predicate>
+bool WaitUntil(Predicate done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+// Waits (at most 5 s) until the peer of `fd` has ended its sending side, by a FIN or a reset,
+// without consuming anything `fd` still has to read. True when it has.
+inline bool PeerEndedItsSide(int fd) {
+  pollfd p{fd, POLLRDHUP, 0};
+  return poll(&p, 1, 5000) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 inline bool SendAll(int fd, std::string_view data) {
