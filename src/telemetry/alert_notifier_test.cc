@@ -40,8 +40,15 @@ TEST_F(AlertNotifierTest, FiringGoesToEveryReceiverResolvedOnlyWhereWanted) {
   events_.Add("rollout.failed", "web", "", "rollout of web failed",
               {{"revision", 3}, {"cause", "analysis"}, {"reason", "success rate 80%"}});
   events_.Add("rollout.completed", "web", "", "web complete");
-  RunUntil([&] { return am.bodies.size() == 2 && plain.bodies.size() == 1; });
-  io_.run_for(milliseconds(100));  // room for a notification "plain" must not get
+  // A notification is queued when its event is added, and leaves its sender's queue once the
+  // receiver answered: empty queues mean every notification there will be has arrived.
+  RunUntil([&] {
+    return am.bodies.size() == 2 && plain.bodies.size() == 1 &&
+           (*notifier)->sender(0).queued() == 0 && (*notifier)->sender(1).queued() == 0;
+  });
+  EXPECT_EQ((*notifier)->sender(0).queued(), 0u);
+  EXPECT_EQ((*notifier)->sender(1).queued(), 0u);
+  EXPECT_EQ((*notifier)->sender(1).stats().attempts, 1u) << "plain wants no resolved";
   ASSERT_EQ(am.bodies.size(), 2u);
   auto fired = nlohmann::json::parse(am.bodies[0]);
   EXPECT_EQ(fired["status"], "firing");
@@ -68,8 +75,9 @@ TEST_F(AlertNotifierTest, AfterARestartAnAlertFiredBeforeItIsResolvedNotFiredAga
   ASSERT_TRUE(notifier.ok()) << notifier.error().ToString();
   events_.Add("instance.adopted", "web", "web-1", "adopted running instance web-1");
   ASSERT_EQ((*notifier)->tracker().Firing().size(), 1u) << "found again in the history";
-  io_.run_for(milliseconds(100));
-  EXPECT_TRUE(am.bodies.empty()) << "replaying history notifies nobody";
+  // Notifying queues at once, so an empty queue now means replaying notified nobody.
+  EXPECT_EQ((*notifier)->sender(0).queued(), 0u) << "replaying history notifies nobody";
+  EXPECT_EQ((*notifier)->sender(0).stats().attempts, 0u);
 
   events_.Add("rollout.completed", "web", "", "web complete");
   RunUntil([&] { return am.bodies.size() == 1; });
