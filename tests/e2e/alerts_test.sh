@@ -47,7 +47,7 @@ pass "CairnRolloutStuck fired in Alertmanager v4 format, delivered after a retry
 
 # The server dies while the alert fires; the restarted one finds it in the event history.
 kill -KILL "$SERVER_PID"
-sleep 0.3
+wait_gone "$SERVER_PID"
 start_server --config "$E2E_DIR/server.yaml"
 spec "$E2E_DIR/v3.yaml" v3
 run_cli 0 apply -f "$E2E_DIR/v3.yaml" --wait

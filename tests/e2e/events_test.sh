@@ -27,13 +27,15 @@ run_cli 0 events nosuch
 [ -z "$OUT" ] || fail "a service with no events prints nothing: $OUT"
 pass "cairn events lists what happened, with figures in -o json"
 
-# Follow from now on, in the background, as an operator's terminal would.
+# Follow from the newest event on, in the background, as an operator's terminal would. From
+# its number (--after), not from whatever is newest when the follower gets to ask, so the
+# follower cannot miss what the apply below adds however late it connects.
 FOLLOW_OUT="$E2E_DIR/follow.out"
-"$CAIRN" events -f -o json --last 0 >"$FOLLOW_OUT" 2>"$E2E_DIR/follow.err" &
+FROM_SEQ="$("$CAIRN" events --last 1 -o json | json_get 'd["seq"]')"
+"$CAIRN" events -f -o json --after "$FROM_SEQ" >"$FOLLOW_OUT" 2>"$E2E_DIR/follow.err" &
 stop_on_exit $!
-sleep 0.5
 run_cli 0 apply -f "$E2E_DIR/v2.yaml" -m "second" --author bob --wait
-for _ in $(seq 1 50); do grep -q '"revision 2 applied' "$FOLLOW_OUT" && break; sleep 0.1; done
+wait_until 300 grep -q '"revision 2 applied' "$FOLLOW_OUT" || true
 grep -q '"type":"revision.applied"' "$FOLLOW_OUT" || { cat "$FOLLOW_OUT"; fail "follow missed revision 2"; }
 grep -q '"type":"instance.stopped"' "$FOLLOW_OUT" || fail "follow missed the old instances stopping"
 REPLACED="$(python3 -c 'import json,sys; print(sum(1 for l in sys.stdin if l.strip() and (e := json.loads(l))["type"] == "instance.replaced" and e["data"]["replaced_by"] == 2))' <"$FOLLOW_OUT")"
@@ -44,7 +46,7 @@ pass "cairn events -f prints events as they happen"
 LAST_SEQ="$("$CAIRN" events --last 1 -o json | json_get 'd["seq"]')"
 BEFORE="$("$CAIRN" events --last 1000 -o json | wc -l)"
 kill -KILL "$SERVER_PID"
-sleep 0.3
+wait_gone "$SERVER_PID"
 start_server
 run_cli 0 events --last 1000 -o json
 AFTER_LINES="$(grep -c '"seq"' <<<"$OUT")"
@@ -53,7 +55,7 @@ grep -q '"revision 2 applied by bob' <<<"$OUT" || fail "revision 2's event lost"
 pass "the history survives kill -9 and a restart"
 
 run_cli 0 apply -f "$E2E_DIR/v3.yaml" -m "third" --author carol --wait
-for _ in $(seq 1 100); do grep -q '"revision 3 applied' "$FOLLOW_OUT" && break; sleep 0.1; done
+wait_until 300 grep -q '"revision 3 applied' "$FOLLOW_OUT" || true
 grep -q '"revision 3 applied' "$FOLLOW_OUT" || { cat "$FOLLOW_OUT" "$E2E_DIR/follow.err"; fail "follow did not carry on after the restart"; }
 grep -q "reconnected" "$E2E_DIR/follow.err" || fail "follow did not say it reconnected"
 DUPLICATES="$(json_get_lines() { python3 -c 'import json,sys; [print(json.loads(l)["seq"]) for l in sys.stdin if l.strip()]'; }; json_get_lines <"$FOLLOW_OUT" | sort | uniq -d)"
@@ -63,7 +65,15 @@ NEW_SEQ="$(grep '"revision 3 applied' "$FOLLOW_OUT" | json_get 'd["seq"]')"
 pass "cairn events -f reconnects after a restart and numbering continues, no event repeated"
 
 # The raw stream: SSE frames, resumed from Last-Event-ID.
-SSE="$(curl -sS -N --max-time 2 -H "Last-Event-ID: $LAST_SEQ" "http://$CAIRN_ADDR/v1/events/stream" || true)"
+# Read until the history's revision.applied frame has come (the frames before it came first),
+# not for a fixed time.
+curl -sS -N --max-time 60 -H "Last-Event-ID: $LAST_SEQ" "http://$CAIRN_ADDR/v1/events/stream" \
+  >"$E2E_DIR/sse.out" 2>&1 &
+SSE_PID=$!
+stop_on_exit "$SSE_PID"
+wait_until 300 grep -q '^event: revision.applied$' "$E2E_DIR/sse.out" || true
+kill "$SSE_PID" 2>/dev/null || true
+SSE="$(cat "$E2E_DIR/sse.out")"
 grep -q "^id: $((LAST_SEQ + 1))$" <<<"$SSE" || { echo "$SSE" | head; fail "stream did not resume after $LAST_SEQ"; }
 grep -q "^id: $LAST_SEQ$" <<<"$SSE" && fail "stream repeated the Last-Event-ID event"
 grep -q '^event: revision.applied$' <<<"$SSE" || fail "stream lacks event names"
@@ -73,10 +83,8 @@ pass "GET /v1/events/stream resumes from Last-Event-ID"
 # router's counters once a second and says so.
 run_cli 0 apply -f "$E2E_DIR/v4.yaml" -m "fails every request" --author dave --wait
 for _ in $(seq 1 60); do curl -sS -o /dev/null --max-time 2 "127.0.0.1:$LISTEN_PORT/" || true; done
-for _ in $(seq 1 30); do
-  "$CAIRN" events hello --last 20 | grep -q "instance.ejected" && break
-  sleep 0.1
-done
+ejected_event() { "$CAIRN" events hello --last 20 | grep -q "instance.ejected"; }
+wait_until 150 ejected_event || true
 run_cli 0 events hello --last 20 -o json
 EJECTED="$(grep '"type":"instance.ejected"' <<<"$OUT" | head -1)"
 [ -n "$EJECTED" ] || { echo "$OUT"; fail "no instance.ejected event after 60 failed requests"; }

@@ -82,6 +82,30 @@ PY
   fail "no notification matching: $2"
 }
 
+# wait_until TRIES COMMAND...: runs COMMAND every 0.1 s until it succeeds, at most TRIES times;
+# false when it never did (the caller says what is missing). For a condition the test can
+# see (a line in a file, an answer), instead of a sleep that "should be long enough".
+wait_until() {
+  local tries=$1
+  shift
+  for _ in $(seq 1 "$tries"); do
+    "$@" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# wait_gone PID: until PID has exited (a zombie counts: it holds no lock, port or file any
+# more), at most 10 s and more; fails after that.
+wait_gone() {
+  for _ in $(seq 1 100); do
+    [ -e "/proc/$1" ] || return 0
+    [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" = Z ] && return 0
+    sleep 0.1
+  done
+  fail "process $1 is still running"
+}
+
 # start_prometheus PORT [JOB TARGET]: Debian's Prometheus on loopback scraping TARGET's
 # /metrics every second as JOB (a config written on the first call), with its own data in
 # $E2E_DIR/tsdb (kept across a restart), stopped on exit; its pid in $PROM_PID.
