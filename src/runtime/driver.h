@@ -81,11 +81,14 @@ class Driver {
   // can); a runtime that sets the instance up in the background returns at once instead, and
   // Inspect says kStarting, then kRunning or kStartFailed (never a crash).
   virtual Result<InstanceHandle> Start(const InstanceConfig& config) = 0;
-  // Asks the instance to stop: SIGTERM to its process group. Returns at once.
+  // Asks the instance to stop: SIGTERM to its process group. Does not wait for it to exit (the
+  // oci driver waits for `runc kill`, milliseconds).
   virtual Status Terminate(const InstanceHandle& handle) = 0;
-  // Ends it now: SIGKILL to its process group. Returns at once.
+  // Ends it now: SIGKILL to its process group. Does not wait for it to exit (the oci driver
+  // waits for `runc kill`).
   virtual Status Kill(const InstanceHandle& handle) = 0;
-  // Current state; reaps the process if it is a child of this server.
+  // Current state; reaps the process if it is a child of this server (the oci driver also
+  // runs `runc delete` once the container is gone).
   virtual InstanceStatus Inspect(const InstanceHandle& handle) = 0;
 };
 
