@@ -1,8 +1,9 @@
 // Tunnel: copies bytes both ways between two connected sockets until both directions have
-// ended, for TCP listeners (tcp_proxy.cc) and, later, HTTP connections that switched protocols
-// (Upgrade: websocket). A half-close (EOF) read from one side is passed on as shutdown(send) to
-// the other and the other direction keeps flowing; a read or write error on either side closes
-// both. When no byte has moved either way for the idle timeout, both sockets are closed.
+// ended, for TCP listeners (tcp_proxy.cc) and HTTP connections that switched protocols (an
+// upstream's 101 to an Upgrade such as websocket: http_proxy.cc's SwitchProtocols). A
+// half-close (EOF) read from one side is passed on as shutdown(send) to the other and the other
+// direction keeps flowing; a read or write error on either side closes both. When no byte has
+// moved either way for the idle timeout, both sockets are closed.
 //
 // The idle timeout costs one steady_timer per tunnel, not one per read: each read and write
 // stores the time it completed, and the timer wakes at last activity + idle timeout, re-arming
