@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -41,19 +42,34 @@ std::string DefaultAuthor() {
 
 namespace {
 
+Error SpecErrorToError(const spec::SpecError& bad) {
+  std::string where = bad.file;
+  if (bad.line > 0) where += ":" + std::to_string(bad.line) + ":" + std::to_string(bad.col);
+  return MakeError(ErrorCode::kInvalidArgument, bad.message, where);
+}
+
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return MakeError(ErrorCode::kInvalidArgument, "cannot read the environment file", path);
+  }
+  // Refused before it is read: the server would refuse it too, after a long upload.
+  std::error_code ec;
+  if (uintmax_t size = std::filesystem::file_size(path, ec); !ec) {
+    if (std::optional<spec::SpecError> big = spec::CheckSpecSize(size, path)) {
+      return SpecErrorToError(*big);
+    }
   }
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
   // Checked here, before the text is put into a JSON request (which needs UTF-8), so a bad byte
   // is reported at its line and column, the same words the server would use.
+  if (std::optional<spec::SpecError> big = spec::CheckSpecSize(text.size(), path)) {
+    return SpecErrorToError(*big);  // a pipe or a file that grew: no size before reading
+  }
   if (std::optional<spec::SpecError> bad = spec::CheckSpecText(text, path)) {
-    return MakeError(ErrorCode::kInvalidArgument, bad->message,
-                     path + ":" + std::to_string(bad->line) + ":" + std::to_string(bad->col));
+    return SpecErrorToError(*bad);
   }
   return text;
 }

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 
+#include "spec/limits.h"
 #include "spec/parser_internal.h"
 #include "spec/threshold.h"
 
@@ -57,13 +58,16 @@ std::optional<PrometheusCheckSpec> ParsePrometheusCheck(YamlReader& reader, cons
   PrometheusCheckSpec check;
   bool ok = true, has_name = false, has_query = false, has_condition = false;
   for (const Field& field : reader.KnownFields(item.value, item.path, kPrometheusFields)) {
-    auto text = reader.String(field);
+    // Given, even when its value is wrong: "required field is missing" would be noise then.
+    has_name = has_name || field.key == "name";
+    has_query = has_query || field.key == "query";
+    has_condition = has_condition || field.key == "condition";
+    auto text = reader.String(field, field.key == "query" ? kMaxQueryBytes : kMaxStringBytes);
     if (!text) {
       ok = false;
       continue;
     }
     if (field.key == "name") {
-      has_name = true;
       if (!IsName(*text)) {
         reader.Fail(field, "invalid check name \"" + *text +
                                "\": must start with a lower-case letter and contain only a-z, "
@@ -87,7 +91,6 @@ std::optional<PrometheusCheckSpec> ParsePrometheusCheck(YamlReader& reader, cons
       }
       check.address = *text;
     } else if (field.key == "query") {
-      has_query = true;
       if (text->find_first_not_of(" \t\n") == std::string::npos) {
         reader.Fail(field, "must not be empty: a PromQL query that returns one number");
         ok = false;
@@ -100,7 +103,6 @@ std::optional<PrometheusCheckSpec> ParsePrometheusCheck(YamlReader& reader, cons
       }
       check.query = *text;
     } else if (field.key == "condition") {
-      has_condition = true;
       Result<ThresholdSpec> condition = ParseCondition(*text);
       if (!condition.ok()) {
         reader.Fail(field, condition.error().message);
@@ -129,6 +131,9 @@ std::optional<std::vector<PrometheusCheckSpec>> ParsePrometheus(YamlReader& read
   if (!field.value.IsSequence()) {
     reader.Fail(field, "expected a list of checks (name, query, condition), found " +
                            Describe(field.value));
+    return std::nullopt;
+  }
+  if (!reader.CheckCount(field, field.value.size(), kMaxPrometheusChecks, "checks")) {
     return std::nullopt;
   }
   std::vector<PrometheusCheckSpec> checks;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "spec/limits.h"
 #include "spec/parser_internal.h"
 
 namespace cairn::spec {
@@ -128,6 +129,7 @@ void ParseSteps(YamlReader& reader, const Field& field, const AnalysisSpec& base
     reader.Fail(field, "must not be empty: give at least one weight step, such as [{weight: 10}]");
     return;
   }
+  if (!reader.CheckCount(field, field.value.size(), kMaxCanarySteps, "steps")) return;
   bool all_ok = true;
   std::optional<Field> first_weight, early_analysis;
   for (size_t i = 0; i < field.value.size(); ++i) {

@@ -1,6 +1,7 @@
 // services.<name>.health: at most one probe (http, tcp or exec) with its timing.
 #include <optional>
 
+#include "spec/limits.h"
 #include "spec/parser_internal.h"
 
 namespace cairn::spec {
@@ -42,7 +43,7 @@ void ParseProbe(YamlReader& reader, const Field& probe, HealthSpec* health) {
       }
     } else if (field.key == "command") {
       has_command = true;
-      if (auto command = reader.StringList(field)) {
+      if (auto command = reader.StringList(field, kMaxHealthCommandArgs, kMaxArgStringBytes)) {
         if (command->empty()) {
           reader.Fail(field, "must not be empty: give the program and its arguments");
         } else {

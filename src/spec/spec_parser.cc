@@ -1,4 +1,5 @@
 // The environment file: YAML text -> EnvironmentSpec, reporting every problem it finds.
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -10,6 +11,8 @@
 #include <vector>
 
 #include "core/sha256.h"
+#include "core/terminal_text.h"
+#include "spec/limits.h"
 #include "spec/parser_internal.h"
 #include "spec/spec.h"
 #include "spec/text_check.h"
@@ -44,10 +47,20 @@ bool IsImageReference(const std::string& image) {
 
 void ParseEnv(YamlReader& reader, const Field& env_field, std::map<std::string, std::string>* env) {
   if (!reader.ExpectMap(env_field)) return;
-  for (const Field& field : reader.AllFields(env_field.value, env_field.path)) {
+  std::vector<Field> fields = reader.AllFields(env_field.value, env_field.path);
+  if (!reader.CheckCount(env_field, fields.size(), kMaxEnvEntries, "variables")) {
+    fields.resize(kMaxEnvEntries);  // the rest are not read: one error, not thousands
+  }
+  for (const Field& field : fields) {
+    if (field.key.size() > kMaxEnvNameBytes) {
+      reader.Fail(field.KeyMark(), field.path,
+                  "variable name " + TooLong(field.key.size(), kMaxEnvNameBytes));
+      continue;
+    }
     if (!IsEnvName(field.key)) {
       reader.Fail(field.KeyMark(), field.path,
-                  "invalid variable name \"" + field.key + "\": must match [A-Za-z_][A-Za-z0-9_]*");
+                  "invalid variable name " + QuoteForTerminal(field.key) +
+                      ": must match [A-Za-z_][A-Za-z0-9_]*");
       continue;
     }
     if (field.key == "PORT") {
@@ -60,7 +73,74 @@ void ParseEnv(YamlReader& reader, const Field& env_field, std::map<std::string, 
                              "; write \"\" for an empty value");
       continue;
     }
+    // execve refuses any one "KEY=value" longer than MAX_ARG_STRLEN, with E2BIG at every start.
+    size_t entry_bytes = field.key.size() + 1 + field.value.Scalar().size();
+    if (entry_bytes > kMaxArgStringBytes) {
+      reader.Fail(field, "the variable " + field.key + "=... is " + std::to_string(entry_bytes) +
+                             " bytes long; execve takes at most " +
+                             std::to_string(kMaxArgStringBytes) +
+                             " bytes for one KEY=value (MAX_ARG_STRLEN, 128 KiB with its NUL)");
+      continue;
+    }
     (*env)[field.key] = field.value.Scalar();
+  }
+}
+
+// What execve counts for the strings of argv or the environment: each with its NUL and its
+// pointer, and the NULL that ends the array.
+size_t ExecBytes(const std::vector<std::string>& strings) {
+  size_t bytes = kExecPointerBytes;
+  for (const std::string& s : strings) bytes += s.size() + 1 + kExecPointerBytes;
+  return bytes;
+}
+
+size_t ExecBytes(const std::map<std::string, std::string>& env) {
+  size_t bytes = kExecPointerBytes;
+  for (const auto& [key, value] : env)
+    bytes += key.size() + 1 + value.size() + 1 + kExecPointerBytes;
+  return bytes;
+}
+
+std::string ExecBudgetMessage(const std::string& what, size_t bytes) {
+  return "execve would be given " + std::to_string(bytes) + " bytes for " + what +
+         " (each string, its NUL and an 8-byte pointer); at most " + std::to_string(kMaxExecBytes) +
+         " are allowed, leaving room inside ARG_MAX for the variables cairn adds at start";
+}
+
+// The whole argv and environment of an instance (and of its exec health check) against
+// kMaxExecBytes, reported at the field that holds most of it.
+void CheckExecBudget(YamlReader& reader, const ServiceSpec& service, const Field& service_field,
+                     const std::optional<Field>& command_field,
+                     const std::optional<Field>& args_field, const std::optional<Field>& env_field,
+                     const std::optional<Field>& health_field) {
+  size_t env_bytes = ExecBytes(service.env);
+  size_t argv_bytes = 0;
+  std::string what = "the service's env";
+  if (command_field) {
+    std::vector<std::string> argv = service.args;
+    argv.insert(argv.begin(), service.command);
+    argv_bytes = ExecBytes(argv);
+    what = "the service's command, args and env";
+  }
+  if (env_bytes + argv_bytes > kMaxExecBytes) {
+    // An image's own argv is only known at start; its env alone can be checked here.
+    const std::optional<Field>& at = env_field && (env_bytes >= argv_bytes || !args_field)
+                                         ? env_field
+                                         : (args_field ? args_field : command_field);
+    if (at) {
+      reader.Fail(at->KeyMark(), at->path, ExecBudgetMessage(what, env_bytes + argv_bytes));
+    } else {
+      reader.Fail(service_field.KeyMark(), service_field.path,
+                  ExecBudgetMessage(what, env_bytes + argv_bytes));
+    }
+    return;
+  }
+  if (service.health.kind == HealthKind::kExec && health_field) {
+    size_t probe_bytes = env_bytes + ExecBytes(service.health.exec_command);
+    if (probe_bytes > kMaxExecBytes) {
+      reader.Fail(health_field->KeyMark(), health_field->path,
+                  ExecBudgetMessage("the exec check's command and the service's env", probe_bytes));
+    }
   }
 }
 
@@ -108,7 +188,11 @@ void ParsePort(YamlReader& reader, const Field& port_field, ListenClaims* claims
 void ParsePorts(YamlReader& reader, const Field& ports_field, ListenClaims* claims,
                 std::vector<PortSpec>* ports) {
   if (!reader.ExpectMap(ports_field)) return;
-  for (const Field& field : reader.AllFields(ports_field.value, ports_field.path)) {
+  std::vector<Field> fields = reader.AllFields(ports_field.value, ports_field.path);
+  if (!reader.CheckCount(ports_field, fields.size(), kMaxPorts, "ports")) {
+    fields.resize(kMaxPorts);
+  }
+  for (const Field& field : fields) {
     PortSpec port;
     ParsePort(reader, field, claims, &port);
     ports->push_back(std::move(port));
@@ -151,7 +235,8 @@ ServiceSpec ParseService(YamlReader& reader, const Field& service_field, ListenC
                 "invalid service name \"" + service.name + "\": " + kNameRule);
   }
   if (!reader.ExpectMap(service_field)) return service;
-  std::optional<Field> command_field, image_field, driver_field;
+  std::optional<Field> command_field, image_field, args_field, driver_field, env_field,
+      health_field;
   std::string driver;
   StrategyFields strategy_fields;
   for (const Field& field :
@@ -185,16 +270,19 @@ ServiceSpec ParseService(YamlReader& reader, const Field& service_field, ListenC
         }
       }
     } else if (field.key == "args") {
-      if (auto args = reader.StringList(field)) service.args = *args;
+      args_field = field;
+      if (auto args = reader.StringList(field, kMaxArgs, kMaxArgStringBytes)) service.args = *args;
     } else if (field.key == "workdir") {
       if (auto workdir = reader.String(field)) service.workdir = *workdir;
     } else if (field.key == "env") {
+      env_field = field;
       ParseEnv(reader, field, &service.env);
     } else if (field.key == "replicas") {
-      if (auto replicas = reader.Int(field, 0, 1000)) service.replicas = *replicas;
+      if (auto replicas = reader.Int(field, 0, kMaxReplicas)) service.replicas = *replicas;
     } else if (field.key == "ports") {
       ParsePorts(reader, field, claims, &service.ports);
     } else if (field.key == "health") {
+      health_field = field;
       ParseHealth(reader, field, &service.health);
     } else if (field.key == "resources") {
       ParseResources(reader, field, &service.resources);
@@ -205,6 +293,8 @@ ServiceSpec ParseService(YamlReader& reader, const Field& service_field, ListenC
     }
   }
   CheckStrategyAgainstPorts(reader, strategy_fields, service, claims);
+  CheckExecBudget(reader, service, service_field, command_field, args_field, env_field,
+                  health_field);
   if (!command_field && !image_field) {
     reader.Fail(service_field.KeyMark(), service_field.path, "one of command or image is required");
   }
@@ -252,7 +342,11 @@ void ParseRoot(YamlReader& reader, const YAML::Node& root, EnvironmentSpec* spec
                                Describe(field.value) + " (write {} for none)");
         continue;
       }
-      for (const Field& service_field : reader.AllFields(field.value, field.path)) {
+      std::vector<Field> services = reader.AllFields(field.value, field.path);
+      if (!reader.CheckCount(field, services.size(), kMaxServices, "services")) {
+        services.resize(kMaxServices);
+      }
+      for (const Field& service_field : services) {
         spec->services[service_field.key] = ParseService(reader, service_field, &claims);
       }
     }
@@ -289,6 +383,11 @@ void ClaimListenPort(YamlReader& reader, const Field& field, const std::string& 
 ParseOutcome ParseSpec(const std::string& yaml_text, const std::string& file) {
   YamlReader reader(file);
   EnvironmentSpec spec;
+  if (std::optional<SpecError> too_big = CheckSpecSize(yaml_text.size(), file)) {
+    ParseOutcome outcome;
+    outcome.errors.push_back(std::move(*too_big));
+    return outcome;
+  }
   if (std::optional<SpecError> bad_text = CheckSpecText(yaml_text, file)) {
     ParseOutcome outcome;
     outcome.errors.push_back(std::move(*bad_text));
@@ -323,6 +422,14 @@ ParseOutcome ParseSpecFile(const std::string& path) {
   };
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) return unreadable("it is a directory");
+  // Before reading: a file of many GiB is refused without being held in memory.
+  if (uintmax_t size = std::filesystem::file_size(path, ec); !ec) {
+    if (std::optional<SpecError> too_big = CheckSpecSize(size, path)) {
+      ParseOutcome outcome;
+      outcome.errors.push_back(std::move(*too_big));
+      return outcome;
+    }
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return unreadable(std::strerror(errno));
   std::ostringstream text;

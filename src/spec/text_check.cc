@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "spec/limits.h"
+
 namespace cairn::spec {
 namespace {
 
@@ -62,6 +64,15 @@ std::optional<SpecError> CheckSpecText(std::string_view text, const std::string&
                                      "environment files as UTF-8");
   }
   return std::nullopt;
+}
+
+std::optional<SpecError> CheckSpecSize(uint64_t bytes, const std::string& file) {
+  if (bytes <= kMaxFileBytes) return std::nullopt;
+  SpecError e;
+  e.file = file;
+  e.message = "the environment file is " + std::to_string(bytes) + " bytes; at most " +
+              std::to_string(kMaxFileBytes) + " (4 MiB) are accepted";
+  return e;
 }
 
 }  // namespace cairn::spec

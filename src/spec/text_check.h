@@ -5,6 +5,7 @@
 // UTF-8 later fails JSON encoding far from the file. Here each gets file:line:col.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,5 +17,10 @@ namespace cairn::spec {
 // The first problem in `text` (read from `file`), or nothing when it is fine. Lines and columns
 // count from 1; a column counts characters (code points) before the problem, plus one.
 std::optional<SpecError> CheckSpecText(std::string_view text, const std::string& file);
+
+// A file of `bytes` bytes over kMaxFileBytes (spec/limits.h), or nothing. Called before the
+// file is read whole where its size is known first (the CLI, ParseSpecFile), and again on the
+// text (the server's API), so the bound holds whoever sends the file.
+std::optional<SpecError> CheckSpecSize(uint64_t bytes, const std::string& file);
 
 }  // namespace cairn::spec

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "spec/limits.h"
 #include "spec/suggest.h"
 
 namespace cairn::spec {
@@ -147,8 +148,41 @@ std::optional<std::string> YamlReader::Scalar(const Field& field, const char* ex
   return std::nullopt;
 }
 
-std::optional<std::string> YamlReader::String(const Field& field) {
-  return Scalar(field, "a string");
+std::optional<std::string> YamlReader::String(const Field& field, size_t max_bytes) {
+  std::optional<std::string> text = Scalar(field, "a string");
+  if (text && text->size() > max_bytes) {
+    Fail(field, TooLong(text->size(), max_bytes));
+    return std::nullopt;
+  }
+  return text;
+}
+
+bool YamlReader::CheckCount(const Field& field, size_t count, size_t max, const char* what) {
+  if (count <= max) return true;
+  // At the first one past the bound: the list or mapping's own position when it has none.
+  YAML::Mark mark = field.ValueMark();
+  if (field.value.IsSequence() && field.value[max].IsDefined() &&
+      !field.value[max].Mark().is_null()) {
+    mark = field.value[max].Mark();
+  } else if (field.value.IsMap()) {
+    size_t i = 0;
+    for (auto it = field.value.begin(); it != field.value.end(); ++it, ++i) {
+      if (i == max) {
+        YAML::Node key = it->first;
+        if (!key.Mark().is_null()) mark = key.Mark();
+        break;
+      }
+    }
+  }
+  Fail(mark, field.path,
+       "holds " + std::to_string(count) + " " + what + "; at most " + std::to_string(max) +
+           " are allowed (this is the first past the limit)");
+  return false;
+}
+
+std::string TooLong(size_t bytes, size_t max_bytes) {
+  return "is " + std::to_string(bytes) + " bytes long; at most " + std::to_string(max_bytes) +
+         " bytes are allowed here";
 }
 
 std::optional<int> YamlReader::Int(const Field& field, int min, int max) {
@@ -186,11 +220,13 @@ std::optional<double> YamlReader::Number(const Field& field) {
   return std::nullopt;
 }
 
-std::optional<std::vector<std::string>> YamlReader::StringList(const Field& field) {
+std::optional<std::vector<std::string>> YamlReader::StringList(const Field& field, size_t max_items,
+                                                               size_t max_item_bytes) {
   if (!field.value.IsSequence()) {
     Fail(field, "expected a list of strings, found " + Describe(field.value));
     return std::nullopt;
   }
+  if (!CheckCount(field, field.value.size(), max_items, "items")) return std::nullopt;
   std::vector<std::string> out;
   bool ok = true;
   for (size_t i = 0; i < field.value.size(); ++i) {
@@ -199,6 +235,13 @@ std::optional<std::vector<std::string>> YamlReader::StringList(const Field& fiel
       Fail(item.Mark().is_null() ? field.ValueMark() : item.Mark(),
            field.path + "[" + std::to_string(i) + "]",
            "expected a string, found " + Describe(item));
+      ok = false;
+      continue;
+    }
+    if (item.Scalar().size() > max_item_bytes) {
+      Fail(item.Mark().is_null() ? field.ValueMark() : item.Mark(),
+           field.path + "[" + std::to_string(i) + "]",
+           TooLong(item.Scalar().size(), max_item_bytes));
       ok = false;
       continue;
     }

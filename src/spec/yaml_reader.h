@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/units.h"
+#include "spec/limits.h"
 #include "spec/spec.h"
 
 namespace cairn::spec {
@@ -54,16 +55,23 @@ class YamlReader {
 
   // Typed reads. Each reports a type or range error and returns nullopt on failure.
   bool ExpectMap(const Field& field);  // a mapping, or null (an empty mapping)
-  std::optional<std::string> String(const Field& field);
+  // A string of at most `max_bytes` bytes.
+  std::optional<std::string> String(const Field& field, size_t max_bytes = kMaxStringBytes);
   std::optional<int> Int(const Field& field, int min, int max);
   std::optional<double> Number(const Field& field);
   // Plain `true` or `false` only: YAML 1.1's yes/no/on/off are refused (ambiguous to a reader).
   std::optional<bool> Bool(const Field& field);
-  std::optional<std::vector<std::string>> StringList(const Field& field);
+  // At most `max_items` strings, each at most `max_item_bytes` bytes.
+  std::optional<std::vector<std::string>> StringList(const Field& field, size_t max_items,
+                                                     size_t max_item_bytes);
   // `min`: the smallest allowed value, 0 or a positive duration like 1ms.
   std::optional<Duration> DurationValue(const Field& field, Duration min);
   std::optional<uint64_t> ByteSize(const Field& field);
   std::optional<CountOrPercent> CountOrPercentValue(const Field& field);
+
+  // Reports `field` (a list or a mapping) holding more than `max` entries (`what`: "services",
+  // "steps"), at the first entry past the bound; true when within it.
+  bool CheckCount(const Field& field, size_t count, size_t max, const char* what);
 
   const std::string& file() const { return file_; }
   std::vector<SpecError> TakeErrors();
@@ -77,6 +85,10 @@ class YamlReader {
   std::string file_;
   std::vector<SpecError> errors_;
 };
+
+// "is 200000 bytes long; at most 4096 bytes are allowed here": the end of a message about a
+// value over a size bound.
+std::string TooLong(size_t bytes, size_t max_bytes);
 
 // "\"three\"", "a mapping", "a list", "null": what the user wrote, for "found ..." messages.
 std::string Describe(const YAML::Node& node);
