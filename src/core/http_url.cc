@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/terminal_text.h"
+
 namespace cairn {
 
 Result<HttpUrl> ParseHttpUrl(const std::string& url) {
@@ -33,7 +35,7 @@ Result<HttpUrl> ParseHttpUrl(const std::string& url) {
                 std::all_of(out.port.begin(), out.port.end(),
                             [](unsigned char c) { return std::isdigit(c); });
   if (!digits || std::stoi(out.port) < 1 || std::stoi(out.port) > 65535)
-    return bad("has an invalid port \"" + out.port + "\"");
+    return bad("has an invalid port " + QuoteForTerminal(out.port));
   return out;
 }
 

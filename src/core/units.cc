@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/terminal_text.h"
+
 namespace cairn {
 namespace {
 
@@ -29,7 +31,7 @@ size_t ReadNumber(std::string_view text, double* out) {
 
 Error Invalid(std::string_view text, const char* allowed) {
   return MakeError(ErrorCode::kInvalidArgument,
-                   "invalid value \"" + std::string(text) + "\": expected " + allowed);
+                   "invalid value " + QuoteForTerminal(text) + ": expected " + allowed);
 }
 
 }  // namespace

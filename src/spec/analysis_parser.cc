@@ -4,6 +4,8 @@
 #include <map>
 #include <optional>
 
+#include "core/http_url.h"
+#include "core/terminal_text.h"
 #include "spec/limits.h"
 #include "spec/parser_internal.h"
 #include "spec/threshold.h"
@@ -16,21 +18,16 @@ const std::vector<std::string> kAnalysisFields = {
     "baseline", "min_requests", "failure_limit", "inconclusive_limit", "count",       "prometheus"};
 const std::vector<std::string> kPrometheusFields = {"name", "address", "query", "condition"};
 
-// http://host[:port][/path] or https://...: what the Prometheus HTTP API is reached at.
-bool IsHttpAddress(const std::string& address) {
-  std::string rest;
-  if (address.starts_with("http://")) {
-    rest = address.substr(7);
-  } else if (address.starts_with("https://")) {
-    rest = address.substr(8);
-  } else {
-    return false;
-  }
-  if (rest.empty() || rest[0] == '/' || rest[0] == ':') return false;
-  for (char c : address) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return false;
-  }
-  return true;
+// What is wrong with an http:// Prometheus address, or nothing: the reading (core's
+// ParseHttpUrl) the controller applies when it queries, so an address it could not use is
+// refused here with its position instead of at apply by its path alone, or at every interval.
+std::optional<std::string> AddressProblem(const std::string& address) {
+  bool has_space = false;
+  for (char c : address) has_space = has_space || static_cast<unsigned char>(c) <= ' ';
+  if (has_space) return std::string("must not hold spaces or control characters");
+  Result<HttpUrl> url = ParseHttpUrl(address);
+  if (!url.ok()) return url.error().message;
+  return std::nullopt;
 }
 
 // The first "{{...}}" in a query that is not one of kQueryPlaceholders, if any.
@@ -69,24 +66,30 @@ std::optional<PrometheusCheckSpec> ParsePrometheusCheck(YamlReader& reader, cons
     }
     if (field.key == "name") {
       if (!IsName(*text)) {
-        reader.Fail(field, "invalid check name \"" + *text +
-                               "\": must start with a lower-case letter and contain only a-z, "
+        reader.Fail(field, "invalid check name " + QuoteForTerminal(*text) +
+                               ": must start with a lower-case letter and contain only a-z, "
                                "0-9, '_' and '-' (at most 63 characters)");
         ok = false;
         continue;
       }
       auto [seen, inserted] = names->emplace(*text, field.ValueMark().line + 1);
       if (!inserted) {
-        reader.Fail(field, "duplicate check name \"" + *text + "\"; first used at line " +
-                               std::to_string(seen->second));
+        reader.Fail(field, "duplicate check name " + QuoteForTerminal(*text) +
+                               "; first used at line " + std::to_string(seen->second));
         ok = false;
       }
       check.name = *text;
     } else if (field.key == "address") {
-      if (!IsHttpAddress(*text)) {
+      if (text->starts_with("https://")) {
+        reader.Fail(field,
+                    "https Prometheus addresses are not supported by this cairn: use http:// (a "
+                    "Prometheus on the same host or network), found " +
+                        Describe(field.value));
+        ok = false;
+      } else if (std::optional<std::string> problem = AddressProblem(*text)) {
         reader.Fail(field,
                     "expected the Prometheus server's URL, such as http://127.0.0.1:9090, found " +
-                        Describe(field.value));
+                        Describe(field.value) + ": " + *problem);
         ok = false;
       }
       check.address = *text;
@@ -98,7 +101,8 @@ std::optional<PrometheusCheckSpec> ParsePrometheusCheck(YamlReader& reader, cons
         std::string known;
         for (const char* name : kQueryPlaceholders)
           known += (known.empty() ? "" : ", ") + std::string(name);
-        reader.Fail(field, "unknown placeholder " + *unknown + " in the query; known: " + known);
+        reader.Fail(field,
+                    "unknown placeholder " + Bare(*unknown) + " in the query; known: " + known);
         ok = false;
       }
       check.query = *text;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "core/terminal_text.h"
 #include "spec/limits.h"
 #include "spec/parser_internal.h"
 
@@ -41,7 +42,8 @@ std::optional<int> ReadWeight(YamlReader& reader, const Field& field) {
   double basis_points = percent * 100;
   double whole = std::round(basis_points);
   if (percent <= 0 || percent > 100 || std::abs(basis_points - whole) > 1e-6) {
-    reader.Fail(field, std::string("must be ") + kWeightRule + ", found " + field.value.Scalar());
+    reader.Fail(field,
+                std::string("must be ") + kWeightRule + ", found " + Bare(field.value.Scalar()));
     return std::nullopt;
   }
   return static_cast<int>(whole);

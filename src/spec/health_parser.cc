@@ -1,6 +1,7 @@
 // services.<name>.health: at most one probe (http, tcp or exec) with its timing.
 #include <optional>
 
+#include "core/terminal_text.h"
 #include "spec/limits.h"
 #include "spec/parser_internal.h"
 
@@ -38,7 +39,7 @@ void ParseProbe(YamlReader& reader, const Field& probe, HealthSpec* health) {
         if (path->starts_with('/')) {
           health->http_path = *path;
         } else {
-          reader.Fail(field, "must start with \"/\", found \"" + *path + "\"");
+          reader.Fail(field, "must start with \"/\", found " + QuoteForTerminal(*path));
         }
       }
     } else if (field.key == "command") {

@@ -14,6 +14,10 @@ namespace cairn::spec {
 // once JSON-escaped.
 inline constexpr size_t kMaxFileBytes = 4 << 20;
 
+// yaml-cpp's own bound (DepthGuard in 0.7) on mappings and lists nested inside each other; a
+// real environment file nests about 8 deep. Named here so the message can say it.
+inline constexpr int kMaxYamlDepth = 500;
+
 // Services in one environment.
 inline constexpr int kMaxServices = 1000;
 // Replicas of one service (a scale past this is a different system: many hosts).

@@ -116,9 +116,9 @@ TEST(SpecLimitsTest, AnEnvNameIsBoundedAndCannotHoldAnEqualsSign) {
   std::vector<std::string> errors =
       Errors(std::string(kHead) + "    env:\n      " + long_name + ": x\n      \"A=B\": y\n");
   ASSERT_EQ(errors.size(), 2u);
-  EXPECT_EQ(errors[0], "env.yaml:6:7: services.web.env." + long_name +
-                           ": variable name is 257 bytes long; at most 256 bytes are allowed "
-                           "here");
+  EXPECT_EQ(errors[0], "env.yaml:6:7: services.web.env.\"" + std::string(80, 'A') +
+                           "…\" (257 bytes): variable name is 257 bytes long; at most 256 "
+                           "bytes are allowed here");
   EXPECT_EQ(errors[1],
             "env.yaml:7:7: services.web.env.A=B: invalid variable name \"A=B\": must match "
             "[A-Za-z_][A-Za-z0-9_]*");

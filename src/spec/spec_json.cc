@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "core/sha256.h"
+#include "core/terminal_text.h"
 #include "spec/json_internal.h"
 #include "spec/spec.h"
 #include "spec/threshold.h"
@@ -67,7 +68,7 @@ HealthSpec HealthFromJson(const json& json_health, const std::string& path) {
   } else if (kind == "exec") {
     health.kind = HealthKind::kExec;
   } else {
-    Fail(in.PathOf("kind"), "expected none, http, tcp or exec, found \"" + kind + "\"");
+    Fail(in.PathOf("kind"), "expected none, http, tcp or exec, found " + QuoteForTerminal(kind));
   }
   in.String("path", &health.http_path);
   in.StringList("command", &health.exec_command);
@@ -88,7 +89,8 @@ ServiceSpec ServiceFromJson(const json& json_service, const std::string& name,
   service.name = name;
   in.String("name", &service.name);
   if (service.name != name) {
-    Fail(in.PathOf("name"), "\"" + service.name + "\" does not match its key \"" + name + "\"");
+    Fail(in.PathOf("name"),
+         QuoteForTerminal(service.name) + " does not match its key " + QuoteForTerminal(name));
   }
   in.String("image", &service.image);
   in.String("image_digest", &service.image_digest);
@@ -117,7 +119,8 @@ ServiceSpec ServiceFromJson(const json& json_service, const std::string& name,
       std::string protocol = "http";
       port_in.String("protocol", &protocol);
       if (protocol != "http" && protocol != "tcp") {
-        Fail(port_in.PathOf("protocol"), "expected http or tcp, found \"" + protocol + "\"");
+        Fail(port_in.PathOf("protocol"),
+             "expected http or tcp, found " + QuoteForTerminal(protocol));
       }
       port.protocol = protocol == "tcp" ? Protocol::kTcp : Protocol::kHttp;
       port_in.Bool("access_log", &port.access_log);

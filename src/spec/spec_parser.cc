@@ -1,4 +1,5 @@
 // The environment file: YAML text -> EnvironmentSpec, reporting every problem it finds.
+#include <yaml-cpp/depthguard.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include "core/sha256.h"
 #include "core/terminal_text.h"
 #include "spec/limits.h"
+#include "spec/nesting.h"
 #include "spec/parser_internal.h"
 #include "spec/spec.h"
 #include "spec/text_check.h"
@@ -148,7 +150,7 @@ void ParsePort(YamlReader& reader, const Field& port_field, ListenClaims* claims
   port->name = port_field.key;
   if (!IsName(port_field.key)) {
     reader.Fail(port_field.KeyMark(), port_field.path,
-                "invalid port name \"" + port_field.key + "\": " + kNameRule);
+                "invalid port name " + QuoteForTerminal(port_field.key) + ": " + kNameRule);
   }
   if (!reader.ExpectMap(port_field)) return;
   bool has_listen = false;
@@ -232,7 +234,7 @@ ServiceSpec ParseService(YamlReader& reader, const Field& service_field, ListenC
   service.name = service_field.key;
   if (!IsName(service.name)) {
     reader.Fail(service_field.KeyMark(), service_field.path,
-                "invalid service name \"" + service.name + "\": " + kNameRule);
+                "invalid service name " + QuoteForTerminal(service.name) + ": " + kNameRule);
   }
   if (!reader.ExpectMap(service_field)) return service;
   std::optional<Field> command_field, image_field, args_field, driver_field, env_field,
@@ -332,7 +334,8 @@ void ParseRoot(YamlReader& reader, const YAML::Node& root, EnvironmentSpec* spec
       auto name = reader.String(field);
       if (!name) continue;
       if (!IsName(*name)) {
-        reader.Fail(field, "invalid environment name \"" + *name + "\": " + kNameRule);
+        reader.Fail(field,
+                    "invalid environment name " + QuoteForTerminal(*name) + ": " + kNameRule);
       }
       spec->environment = *name;
     } else if (field.key == "services") {
@@ -404,6 +407,12 @@ ParseOutcome ParseSpec(const std::string& yaml_text, const std::string& file) {
     } else {
       ParseRoot(reader, documents.empty() ? YAML::Node() : documents[0], &spec);
     }
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp says only "bad file", and for flow collections ([[[...) at line 1, column 1.
+    reader.Fail(NestingMark(yaml_text, e.mark), "",
+                "the YAML nests mappings and lists more than " + std::to_string(kMaxYamlDepth) +
+                    " levels deep, which this YAML reader refuses (an environment file needs "
+                    "about 8); the nesting passes that depth here");
   } catch (const YAML::Exception& e) {
     // Malformed YAML: yaml-cpp stops at the first problem, so it is the only one we can report.
     reader.Fail(e.mark, "", "malformed YAML: " + e.msg);

@@ -3,6 +3,7 @@
 // (and hash) is what it was before canary and blue_green existed.
 #include <cmath>
 
+#include "core/terminal_text.h"
 #include "spec/json_internal.h"
 #include "spec/threshold.h"
 
@@ -122,7 +123,7 @@ AnalysisSpec AnalysisFromJson(const json& json_analysis, const std::string& path
   std::string baseline = "none";
   in.String("baseline", &baseline);
   if (baseline != "none" && baseline != "compare") {
-    Fail(in.PathOf("baseline"), "expected none or compare, found \"" + baseline + "\"");
+    Fail(in.PathOf("baseline"), "expected none or compare, found " + QuoteForTerminal(baseline));
   }
   analysis.baseline = baseline == "compare" ? Baseline::kCompare : Baseline::kNone;
   in.Int("min_requests", &analysis.min_requests);
@@ -190,7 +191,8 @@ CanarySpec CanaryFromJson(const json& json_canary, const std::string& path) {
     } else if (text.starts_with("cookie:")) {
       canary.cohort = {CohortSource::kCookie, text.substr(7)};
     } else {
-      Fail(in.PathOf("cohort"), "expected header:NAME or cookie:NAME, found \"" + text + "\"");
+      Fail(in.PathOf("cohort"),
+           "expected header:NAME or cookie:NAME, found " + QuoteForTerminal(text));
     }
   }
   if (const json* replicas = in.Find("replicas"); replicas && !replicas->is_null()) {

@@ -4,6 +4,7 @@
 // run after the whole service is read, since `strategy` may come before `ports` in the file.
 #include <optional>
 
+#include "core/terminal_text.h"
 #include "spec/parser_internal.h"
 #include "spec/suggest.h"
 
@@ -64,18 +65,18 @@ void CheckPreviewPorts(YamlReader& reader, const StrategyFields& fields, const S
       if (candidate.name == entry.key) port = &candidate;
     }
     if (port == nullptr) {
-      std::string message = "no port \"" + entry.key + "\" in services." + service.name +
-                            ".ports (ports: " + PortList(service) + ")";
+      std::string message = "no port " + QuoteForTerminal(entry.key) + " in services." +
+                            service.name + ".ports (ports: " + PortList(service) + ")";
       if (auto match = ClosestMatch(entry.key, PortNames(service))) {
-        message += "; did you mean \"" + *match + "\"?";
+        message += "; did you mean " + QuoteForTerminal(*match) + "?";
       }
       reader.Fail(entry.KeyMark(), entry.path, message);
       continue;
     }
     if (port->protocol != Protocol::kHttp) {
       reader.Fail(entry.KeyMark(), entry.path,
-                  "port \"" + entry.key +
-                      "\" is tcp: a preview listener serves HTTP through the router; "
+                  "port " + QuoteForTerminal(entry.key) +
+                      " is tcp: a preview listener serves HTTP through the router; "
                       "preview an http port");
       continue;
     }

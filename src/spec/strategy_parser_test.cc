@@ -83,7 +83,7 @@ TEST(StrategyParserTest, CanaryEveryFieldAndStepForm) {
                "              query: 'sum(rate(db_errors_total[1m]))'\n"
                "              condition: \"<= 0.5\"\n"
                "            - name: queue\n"
-               "              address: https://prom.internal:9443/prom\n"
+               "              address: http://prom.internal:9443/prom\n"
                "              query: max(queue_depth)\n"
                "              condition: \"> -3\"\n"));
   ASSERT_EQ(web.strategy, StrategyKind::kCanary);
@@ -119,7 +119,7 @@ TEST(StrategyParserTest, CanaryEveryFieldAndStepForm) {
   EXPECT_EQ(analysis.prometheus[0].address, "http://127.0.0.1:9090");  // the default
   EXPECT_EQ(analysis.prometheus[0].query, "sum(rate(db_errors_total[1m]))");
   EXPECT_EQ(analysis.prometheus[0].condition, (ThresholdSpec{Comparison::kLessOrEqual, 0.5}));
-  EXPECT_EQ(analysis.prometheus[1].address, "https://prom.internal:9443/prom");
+  EXPECT_EQ(analysis.prometheus[1].address, "http://prom.internal:9443/prom");
   EXPECT_EQ(analysis.prometheus[1].condition, (ThresholdSpec{Comparison::kGreater, -3}));
 
   // The judged step is the background analysis with its two overrides applied.
@@ -395,7 +395,8 @@ TEST(StrategyParserTest, PrometheusChecksAreValidated) {
                   "            - up\n")),
       ElementsAre(
           "12:24: services.web.strategy.canary.analysis.prometheus[0].address: expected the "
-          "Prometheus server's URL, such as http://127.0.0.1:9090, found \"127.0.0.1:9090\"",
+          "Prometheus server's URL, such as http://127.0.0.1:9090, found \"127.0.0.1:9090\": "
+          "must start with http://",
           "14:26: services.web.strategy.canary.analysis.prometheus[0].condition: invalid value "
           "\"== 1\": expected a comparison (<, <=, > or >=) and a number, such as \"<= 0.5\" or "
           "\"> 100\"",

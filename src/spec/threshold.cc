@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <optional>
 
+#include "core/terminal_text.h"
+
 namespace cairn::spec {
 namespace {
 
@@ -34,7 +36,7 @@ std::optional<Split> SplitComparison(std::string_view text) {
 
 Error Invalid(std::string_view text, const std::string& allowed) {
   return MakeError(ErrorCode::kInvalidArgument,
-                   "invalid value \"" + std::string(text) + "\": expected " + allowed);
+                   "invalid value " + QuoteForTerminal(text) + ": expected " + allowed);
 }
 
 }  // namespace
@@ -65,7 +67,7 @@ Result<ThresholdSpec> ParseSuccessRate(std::string_view text) {
   if (!percent.ok()) return Invalid(text, allowed);
   if (split->comparison == Comparison::kGreater && *percent >= 100) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "\"" + std::string(text) + "\" can never hold: no success rate is above " +
+                     QuoteForTerminal(text) + " can never hold: no success rate is above " +
                          "100%; write \">= 100%\" to require every request to succeed");
   }
   return ThresholdSpec{split->comparison, *percent};

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "core/terminal_text.h"
 #include "spec/limits.h"
 #include "spec/suggest.h"
 
@@ -38,9 +39,15 @@ std::string Join(const std::vector<std::string>& words) {
   return out;
 }
 
-std::string Quote(const std::string& text) { return "\"" + text + "\""; }
+// User text inside a message: escaped and cut (core/terminal_text.h).
+std::string Quote(const std::string& text) { return QuoteForTerminal(text); }
 
 }  // namespace
+
+std::string Bare(const std::string& text) {
+  bool plain = text.size() <= kQuotedValueChars && EscapeForTerminal(text) == text;
+  return plain ? text : Quote(text);
+}
 
 YAML::Mark Field::ValueMark() const {
   if (!value.IsDefined() || value.IsNull() || value.Mark().is_null()) return key_node.Mark();
@@ -48,7 +55,10 @@ YAML::Mark Field::ValueMark() const {
 }
 
 std::string JoinPath(const std::string& parent, const std::string& key) {
-  return parent.empty() ? key : parent + "." + key;
+  // Paths are printed in every message about the field: a key with control bytes or one of
+  // 100 KiB is shown escaped and cut, like any other value.
+  std::string shown = Bare(key);
+  return parent.empty() ? shown : parent + "." + shown;
 }
 
 std::string Describe(const YAML::Node& node) {
@@ -73,8 +83,10 @@ void YamlReader::Fail(const YAML::Mark& mark, const std::string& path, const std
     error.line = mark.line + 1;
     error.col = mark.column + 1;
   }
-  error.path = path;
-  error.message = message;
+  // Every value a message quotes is already escaped (Quote, Describe); this makes sure no
+  // message or path reaches a terminal with a raw control byte whatever its author forgot.
+  error.path = EscapeForTerminal(path);
+  error.message = EscapeForTerminal(message);
   errors_.push_back(std::move(error));
 }
 
@@ -194,7 +206,7 @@ std::optional<int> YamlReader::Int(const Field& field, int min, int max) {
   }
   if (*value < min || *value > max) {
     Fail(field, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                    ", found " + field.value.Scalar());
+                    ", found " + Bare(field.value.Scalar()));
     return std::nullopt;
   }
   return static_cast<int>(*value);

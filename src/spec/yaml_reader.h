@@ -90,6 +90,10 @@ class YamlReader {
 // value over a size bound.
 std::string TooLong(size_t bytes, size_t max_bytes);
 
+// A value shown without quotes ("found 70000", a key in a path): itself when it is at most
+// kQuotedValueChars bytes with nothing to escape, else quoted, escaped and cut.
+std::string Bare(const std::string& text);
+
 // "\"three\"", "a mapping", "a list", "null": what the user wrote, for "found ..." messages.
 std::string Describe(const YAML::Node& node);
 
