@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "cli/reply_view.h"
+#include "core/terminal_text.h"
 #include "core/units.h"
 #include "spec/text_check.h"
 
@@ -118,7 +119,7 @@ Status PrintNewEvents(api::Client& client, int64_t* after_seq) {
     std::string at = e["at"].Str();
     std::string message = e["message"].Str();
     std::string time = at.size() >= 23 ? at.substr(11, 12) : at;  // HH:MM:SS.mmm
-    std::printf("%s  %s\n", time.c_str(), message.c_str());
+    std::printf("%s  %s\n", EscapeForTerminal(time).c_str(), EscapeForTerminal(message).c_str());
     *after_seq = std::max(*after_seq, e["seq"].Int());
   }
   std::fflush(stdout);
@@ -158,7 +159,8 @@ int WaitForRollout(api::Client& client, int64_t revision, const bool* keep_going
         if (Status printed = PrintNewEvents(client, &after); !printed.ok()) {
           return Fail(printed.error());
         }
-        std::fprintf(stderr, "error: rollout of %s failed: %s\n", name.c_str(), reason.c_str());
+        std::fprintf(stderr, "error: rollout of %s failed: %s\n", EscapeForTerminal(name).c_str(),
+                     EscapeForTerminal(reason).c_str());
         return kExitRolloutFailed;
       }
       if (rollout != "complete") all_done = false;
@@ -240,8 +242,10 @@ Result<std::string> RenderStatus(const json& status, const std::string& service)
   std::string hash = head["hash"].Str();
   std::string author = head["author"].Str();
   std::string message = head["message"].Str();
-  std::string out = "environment " + environment + "   head revision " + std::to_string(number) +
-                    " (" + Short(hash) + ") by " + author + ": " + message + "\n\n";
+  // Names, authors, messages and reasons are shown escaped: they came from clients.
+  std::string out = "environment " + EscapeForTerminal(environment) + "   head revision " +
+                    std::to_string(number) + " (" + EscapeForTerminal(Short(hash)) + ") by " +
+                    EscapeForTerminal(author) + ": " + EscapeForTerminal(message) + "\n\n";
   std::vector<std::vector<std::string>> services = {
       {"SERVICE", "REVISION", "ROLLOUT", "HEALTHY", "INSTANCES"}};
   std::vector<std::vector<std::string>> instances = {
@@ -259,10 +263,10 @@ Result<std::string> RenderStatus(const json& status, const std::string& service)
                         std::to_string(healthy) + "/" + std::to_string(replicas),
                         std::to_string(service_instances.size())});
     if (std::string reason = s["rollout_reason"].Str(); !reason.empty()) {
-      reasons += "  " + name + ": " + reason + "\n";
+      reasons += "  " + EscapeForTerminal(name) + ": " + EscapeForTerminal(reason) + "\n";
     }
     if (int64_t drifted = s.Optional("drift_replaced").IntOr(0); drifted > 0) {
-      reasons += "  " + name + ": " + std::to_string(drifted) +
+      reasons += "  " + EscapeForTerminal(name) + ": " + std::to_string(drifted) +
                  " instance(s) replaced because their image root changed (`cairn verify`)\n";
     }
     if (ReplyView f = s.Optional("start_failure"); f.present()) {
@@ -303,7 +307,7 @@ int StatusCommand(const GlobalOptions& g, const std::string& service) {
     }
     if (!check.ok()) return Fail(check.error());
     if (filtered.empty()) {
-      return Fail(MakeError(ErrorCode::kNotFound, "no service named \"" + service + "\""));
+      return Fail(MakeError(ErrorCode::kNotFound, "no service named " + QuoteForTerminal(service)));
     }
     // The views above are gone: the document may change now.
     if (g.json) (*status)["services"] = std::move(filtered);

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "cli/events_command.h"
+
 namespace cairn::cli {
 namespace {
 
@@ -54,6 +56,28 @@ json Status() {
 std::string Rendered(const json& status, const std::string& service = "") {
   Result<std::string> out = RenderStatus(status, service);
   return out.ok() ? *out : "error: " + out.error().ToString();
+}
+
+TEST(RenderStatusTest, ServerStringsAreEscaped) {
+  json status = Status();
+  status["head"]["author"] = "ana\x1b[8m";
+  status["head"]["message"] = "hide\rthis";
+  status["services"][1]["rollout_reason"] = "exit\x1b]0;owned\x07";
+  std::string out = Rendered(status);
+  EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+  EXPECT_EQ(out.find('\r'), std::string::npos) << out;
+  EXPECT_THAT(out, HasSubstr("by ana\\e[8m: hide\\rthis"));
+  EXPECT_THAT(out, HasSubstr("worker: exit\\e]0;owned\\x07"));
+}
+
+TEST(EventLineTest, ServerStringsAreEscaped) {
+  json event = {{"at", "2027-01-15T08:00:00.000Z"},
+                {"type", "instance.exited"},
+                {"service", "web"},
+                {"message", "exited: \x1b[2Jgone\b"}};
+  std::string line = EventLine(event);
+  EXPECT_EQ(line.find('\x1b'), std::string::npos) << line;
+  EXPECT_THAT(line, HasSubstr("exited: \\e[2Jgone\\b"));
 }
 
 TEST(RenderStatusTest, WithoutARevisionSaysHowToApplyOne) {

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "cli/reply_view.h"
+#include "core/terminal_text.h"
 
 namespace cairn::cli {
 namespace {
@@ -74,10 +75,12 @@ std::string EventLine(const nlohmann::json& event) {
   std::string at = Text(event, "at");
   std::string time = at.size() >= 23 ? at.substr(11, 12) : at;  // HH:MM:SS.mmm
   char head[96];
-  std::snprintf(head, sizeof(head), "%-12s  %-22s %-12s ", time.c_str(),
-                Text(event, "type").c_str(),
-                Text(event, "service").empty() ? "-" : Text(event, "service").c_str());
-  return head + Text(event, "message");
+  // Every field is the server's and may quote a client's text: escaped for the terminal.
+  std::string type = EscapeForTerminal(Text(event, "type"));
+  std::string service = EscapeForTerminal(Text(event, "service"));
+  std::snprintf(head, sizeof(head), "%-12s  %-22s %-12s ", EscapeForTerminal(time).c_str(),
+                type.c_str(), service.empty() ? "-" : service.c_str());
+  return head + EscapeForTerminal(Text(event, "message"));
 }
 
 int EventsCommand(const GlobalOptions& g, const EventsOptions& o) {

@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "cli/reply_view.h"
+#include "core/terminal_text.h"
 
 namespace cairn::cli {
 namespace {
@@ -92,12 +93,16 @@ int Inspect(api::Client& client, const GlobalOptions& g, const ImageOptions& o) 
   std::vector<ReplyView> layers = d["layers"].Items();
   std::vector<ReplyView> tag_history = d["tag_history"].Items();
   if (!check.ok()) return Fail(check.error());
+  // An imported image's config is anyone's text: escaped for the terminal.
+  for (std::string* text : {&tags, &os, &architecture, &entrypoint, &cmd, &working_dir}) {
+    *text = EscapeForTerminal(*text);
+  }
   std::printf("Digest:      %s\nTags:        %s\nSize:        %s\nPlatform:    %s/%s\n",
               digest.c_str(), tags.empty() ? "-" : tags.c_str(), size.c_str(), os.c_str(),
               architecture.c_str());
   std::printf("Entrypoint:  %s\nCmd:         %s\nWorkdir:     %s\n", entrypoint.c_str(),
               cmd.c_str(), working_dir.empty() ? "-" : working_dir.c_str());
-  for (ReplyView e : env) std::printf("Env:         %s\n", e.Str().c_str());
+  for (ReplyView e : env) std::printf("Env:         %s\n", EscapeForTerminal(e.Str()).c_str());
   std::printf("Layers:\n");
   for (ReplyView l : layers) {
     std::string layer_digest = l["digest"].Str();
@@ -133,13 +138,15 @@ Result<json> BuildBody(const ImageOptions& o) {
   for (const std::string& kv : o.labels) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return MakeError(ErrorCode::kInvalidArgument, "--label \"" + kv + "\": expected KEY=VALUE");
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "--label " + QuoteForTerminal(kv) + ": expected KEY=VALUE");
     }
     labels[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   for (const std::string& kv : o.env) {
     if (kv.find('=') == std::string::npos || kv.front() == '=') {
-      return MakeError(ErrorCode::kInvalidArgument, "--env \"" + kv + "\": expected KEY=VALUE");
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "--env " + QuoteForTerminal(kv) + ": expected KEY=VALUE");
     }
   }
   body["labels"] = labels;

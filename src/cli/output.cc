@@ -7,12 +7,18 @@
 #include <cstdlib>
 
 #include "cli/cli.h"
+#include "core/terminal_text.h"
 
 namespace cairn::cli {
 
 bool UseColor() { return isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr; }
 
-std::string Table(const std::vector<std::vector<std::string>>& rows) {
+std::string Table(const std::vector<std::vector<std::string>>& cells) {
+  // Cells hold names and messages from the server: escaped before their widths are measured.
+  std::vector<std::vector<std::string>> rows = cells;
+  for (auto& row : rows) {
+    for (std::string& cell : row) cell = EscapeForTerminal(cell);
+  }
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     if (widths.size() < row.size()) widths.resize(row.size(), 0);
@@ -31,7 +37,9 @@ std::string Table(const std::vector<std::vector<std::string>>& rows) {
 }
 
 int Fail(const Error& error) {
-  std::string text = error.ToString();
+  // Messages quote the user's file and the server's state: no control byte reaches the
+  // terminal raw (newlines still separate the lines of a multi-line message).
+  std::string text = EscapeForTerminal(error.ToString(), /*keep_newlines=*/true);
   size_t pos = 0;
   bool first = true;
   while (pos <= text.size()) {

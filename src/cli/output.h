@@ -12,10 +12,11 @@ namespace cairn::cli {
 bool UseColor();
 
 // Rows of cells printed with columns padded to their widest cell; the first row is the header.
+// Cells are escaped for the terminal (core/terminal_text.h).
 std::string Table(const std::vector<std::vector<std::string>>& rows);
 
-// Prints "error: ..." (each line of a multi-line message on its own line) to stderr and
-// returns the exit code that matches the error's kind.
+// Prints "error: ..." (each line of a multi-line message on its own line, control bytes
+// escaped) to stderr and returns the exit code that matches the error's kind.
 int Fail(const Error& error);
 // The exit code that matches the error's kind, without printing anything.
 int ExitCodeFor(const Error& error);

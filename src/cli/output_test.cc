@@ -71,6 +71,21 @@ TEST(FailTest, IncludesTheContext) {
   EXPECT_NE(err.find("cannot read the environment file"), std::string::npos) << err;
 }
 
+TEST(FailTest, EscapesControlBytesButKeepsTheLines) {
+  testing::internal::CaptureStderr();
+  Fail(MakeError(ErrorCode::kInvalidArgument,
+                 "env.yaml:5:5: unknown field \x1b[2Jx\nenv.yaml:6:1: bell \a and \r back"));
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            "error: env.yaml:5:5: unknown field \\e[2Jx\n"
+            "  env.yaml:6:1: bell \\x07 and \\r back\n");
+}
+
+TEST(TableTest, EscapesCellsBeforeMeasuringThem) {
+  EXPECT_EQ(Table({{"NAME", "MESSAGE"}, {"w\x1b[31m", "ok"}}),
+            "NAME     MESSAGE\n"
+            "w\\e[31m  ok\n");
+}
+
 TEST(ShortTest, KeepsTheFirstCharacters) {
   EXPECT_EQ(Short("0123456789abcdef0123"), "0123456789ab");
   EXPECT_EQ(Short("0123456789abcdef", 4), "0123");

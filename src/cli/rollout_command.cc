@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "cli/reply_view.h"
+#include "core/terminal_text.h"
 #include "core/units.h"
 
 namespace cairn::cli {
@@ -52,8 +53,9 @@ std::string Analysis(const char* name, ReplyView run) {
   return out;
 }
 
-// The line for a rollout view `p` (an entry's "progressive", or a rollout command's reply).
-std::string ProgressiveLine(const std::string& name, ReplyView p) {
+// The line for a rollout view `p` (an entry's "progressive", or a rollout command's reply),
+// before it is escaped for the terminal.
+std::string RawProgressiveLine(const std::string& name, ReplyView p) {
   // Each field read on its own line, so that the problem reported is the first in the reply.
   std::string strategy = p["strategy"].Str();
   std::string new_rev = Rev(p["new_revision"]);
@@ -96,6 +98,11 @@ std::string ProgressiveLine(const std::string& name, ReplyView p) {
   return out;
 }
 
+// Reasons and verdicts quote the server's state, which quotes the user's file.
+std::string ProgressiveLine(const std::string& name, ReplyView p) {
+  return EscapeForTerminal(RawProgressiveLine(name, p));
+}
+
 // The service's rollout in the shape `status -o json` prints: the same for every state, so a
 // script reads d["progressive"]["phase"] or d["rollout"] without guessing.
 json RolloutStatusJson(ReplyView s) {
@@ -116,7 +123,8 @@ Result<ReplyView> ServiceIn(ReplyCheck& check, const json& status, const std::st
     if (s["name"].Str() == service && !found) found = s;
   }
   if (!check.ok()) return check.error();
-  if (!found) return MakeError(ErrorCode::kNotFound, "no service named \"" + service + "\"");
+  if (!found)
+    return MakeError(ErrorCode::kNotFound, "no service named " + QuoteForTerminal(service));
   return *found;
 }
 

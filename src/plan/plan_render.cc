@@ -1,6 +1,7 @@
 // Plans for people (terraform/nomad style text) and for programs (JSON).
 #include <string>
 
+#include "core/terminal_text.h"
 #include "plan/plan.h"
 
 namespace cairn::plan {
@@ -17,9 +18,23 @@ std::string Paint(const std::string& text, const char* colour, bool color) {
   return color ? colour + text + kReset : text;
 }
 
-// JSON text of a value; bytes that are not UTF-8 become U+FFFD rather than throwing.
+// Characters of a value a text plan shows: a 100 KiB env value would bury every other line of
+// the plan (`-o json` holds it whole).
+constexpr size_t kPlanValueChars = 160;
+
+// JSON text of a value, cut after kPlanValueChars characters with its full size; bytes that are
+// not UTF-8 become U+FFFD rather than throwing. JSON escapes C0 controls but not DEL, C1
+// controls or bidirectional overrides: those are escaped for the terminal too.
 std::string ValueText(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  size_t cut = 0, chars = 0;
+  while (cut < text.size() && chars < kPlanValueChars) {
+    ++cut;
+    while (cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) ++cut;
+    ++chars;
+  }
+  if (cut == text.size()) return EscapeForTerminal(text);
+  return EscapeForTerminal(text.substr(0, cut)) + "… (" + std::to_string(text.size()) + " bytes)";
 }
 
 std::string FieldLine(const FieldChange& change, const std::string& indent, bool color) {

@@ -47,6 +47,19 @@ TEST(RenderPlanText, ExactTextGroupedByAction) {
             "Plan: 1 to create, 1 to replace, 1 to update, 1 to scale, 1 to destroy.\n");
 }
 
+TEST(RenderFieldChanges, LongValuesAreCutWithTheirSize) {
+  std::string big(100000, 'x');
+  EXPECT_EQ(RenderFieldChanges({{"env.BIG", std::nullopt, json(big)}}, false),
+            "  + env.BIG: \"" + std::string(159, 'x') + "… (100002 bytes)\n");
+}
+
+TEST(RenderFieldChanges, ControlCharactersJsonLeavesRawAreEscaped) {
+  // JSON escapes ESC itself, but not DEL, C1 controls (U+009B is CSI) or U+202E.
+  EXPECT_EQ(
+      RenderFieldChanges({{"env.A", json("a\x1b[2J"), json("b\x7f\xc2\x9b\xe2\x80\xae")}}, false),
+      "  ~ env.A: \"a\\u001b[2J\" -> \"b\\x7f\\u009b\\u202e\"\n");
+}
+
 TEST(RenderPlanText, NoChanges) {
   Plan plan;
   plan.services.push_back({"web", ChangeKind::kNoChange, 2, 2, {}});
