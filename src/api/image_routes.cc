@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/reply.h"
+#include "api/request_fields.h"
 
 namespace cairn::api {
 namespace {
@@ -122,6 +123,11 @@ std::function<Reply()> Work(image::ImageStore& store, const Request& req, const 
     std::string dir = body.value("dir", "");
     return [&store, o, compression, dir]() mutable {
       if (dir.empty()) return BadRequest("build needs the directory to build (dir)");
+      // What the image config stores, bounded before the build reads a file of the tree.
+      if (Status fields = CheckImageConfigFields(o.entrypoint, o.cmd, o.env, o.labels);
+          !fields.ok()) {
+        return ErrorReply(fields.error());
+      }
       if (compression == "zstd") {
         o.compression = image::Compression::kZstd;
       } else if (compression != "gzip") {
