@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "spec/spec.h"
+#include "spec/spec_errors_for_test.h"
 
 namespace cairn::spec {
 namespace {
@@ -17,14 +18,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Every error as "file:line:col: path: message".
-std::vector<std::string> Errors(const std::string& yaml) {
-  ParseOutcome outcome = ParseSpec(yaml, "env.yaml");
-  EXPECT_FALSE(outcome.spec.has_value());
-  std::vector<std::string> out;
-  for (const SpecError& e : outcome.errors) out.push_back(e.ToString());
-  return out;
-}
+std::vector<std::string> Errors(const std::string& yaml) { return RefusalsOf(yaml); }
 
 constexpr const char* kHead = "environment: demo\nservices:\n  web:\n    command: /bin/true\n";
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "spec/spec.h"
+#include "spec/spec_errors_for_test.h"
 
 namespace cairn::spec {
 namespace {
@@ -15,13 +16,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::vector<std::string> Errors(const std::string& yaml) {
-  ParseOutcome outcome = ParseSpec(yaml, "env.yaml");
-  EXPECT_FALSE(outcome.spec.has_value());
-  std::vector<std::string> out;
-  for (const SpecError& e : outcome.errors) out.push_back(e.ToString());
-  return out;
-}
+std::vector<std::string> Errors(const std::string& yaml) { return RefusalsOf(yaml); }
 
 std::string Repeat(const std::string& piece, int n) {
   std::string out;
