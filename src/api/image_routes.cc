@@ -220,7 +220,7 @@ bool IsImagePath(const std::string& path) {
   return path == "/v1/images" || path.starts_with("/v1/images/");
 }
 
-asio::awaitable<Reply> ImageRoute(image::ImageStore& store, asio::thread_pool& pool,
+asio::awaitable<Reply> ImageRoute(image::ImageStore& store, ImagePools pools,
                                   control::Controller& controller, Request request,
                                   StoreGcCounters* gc_counters) {
   json body = json::object();
@@ -251,6 +251,7 @@ asio::awaitable<Reply> ImageRoute(image::ImageStore& store, asio::thread_pool& p
     co_return ErrorReply(MakeError(ErrorCode::kNotFound,
                                    "no such endpoint: " + request.method + " " + request.path));
   }
+  asio::thread_pool& pool = request.method == "GET" ? pools.read : pools.work;
   auto strand = co_await asio::this_coro::executor;
   Reply reply = co_await asio::co_spawn(pool, RunWork(std::move(work)), asio::use_awaitable);
   // Boost 1.74 resumes this coroutine on the pool's thread: go back to the strand before the

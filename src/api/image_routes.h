@@ -2,9 +2,10 @@
 // /v1/images/{build,import,export,tag,rm,verify,gc}. See README.md for the bodies.
 //
 // Threading: called on the controller strand, like every route; the store's work (hashing,
-// compressing, copying blobs) is blocking, so it runs on `pool` and the strand carries on
-// serving other requests meanwhile. Paths in requests are the server's: the CLI sends absolute
-// paths of the machine both run on.
+// compressing, copying blobs) is blocking, so it runs on a pool and the strand carries on
+// serving other requests meanwhile: the GET routes (ls, inspect: a few small reads) on
+// `pools.read`, every POST on `pools.work`, so a long import never delays `image ls`. Paths in
+// requests are the server's: the CLI sends absolute paths of the machine both run on.
 #pragma once
 
 // clang-format off
@@ -23,8 +24,13 @@ namespace cairn::api {
 
 bool IsImagePath(const std::string& path);
 
+struct ImagePools {
+  boost::asio::thread_pool& work;  // POST: build, import, export, tag, rm, verify, gc
+  boost::asio::thread_pool& read;  // GET: ls, inspect
+};
+
 // `gc_counters` (may be null) counts the gcs for /metrics.
-boost::asio::awaitable<Reply> ImageRoute(image::ImageStore& store, boost::asio::thread_pool& pool,
+boost::asio::awaitable<Reply> ImageRoute(image::ImageStore& store, ImagePools pools,
                                          control::Controller& controller, Request request,
                                          StoreGcCounters* gc_counters = nullptr);
 

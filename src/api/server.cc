@@ -98,7 +98,8 @@ struct Services {
   control::Controller& controller;
   const router::Router* router;
   image::ImageStore* images;
-  asio::thread_pool& pool;
+  asio::thread_pool& work_pool;  // long store work: build, import, gc, an apply's unpacks
+  asio::thread_pool& read_pool;  // quick reads: image ls and inspect, /metrics
   control::DriftCheck* drift;
   control::ImageProvider* provider;
   StoreGcCounters* gc;
@@ -183,11 +184,12 @@ awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<b
       if (req.method == "GET" && req.path == "/metrics") {
         Reply answer = co_await MetricsRoute(
             MetricsSources{controller, services.router, services.images, services.gc},
-            services.pool);
+            services.read_pool);
         reply = std::move(answer);
       } else if (IsImagePath(req.path) && services.images) {
-        Reply answer =
-            co_await ImageRoute(*services.images, services.pool, controller, req, services.gc);
+        // Named, not a prvalue argument: GCC 12 destroys those twice in a coroutine call.
+        ImagePools pools{services.work_pool, services.read_pool};
+        Reply answer = co_await ImageRoute(*services.images, pools, controller, req, services.gc);
         reply = std::move(answer);
       } else if (req.method == "POST" && req.path == "/v1/verify") {
         Reply answer = co_await VerifyRoute(services.drift);
@@ -198,7 +200,7 @@ awaitable<void> Session(tcp::socket socket, Services services, std::shared_ptr<b
         reply = ErrorReply(MakeError(ErrorCode::kUnavailable, "this server has no image store"));
       } else {
         if (req.method == "POST" && req.path == "/v1/apply" && services.provider) {
-          co_await PrepareImagesFor(req.body, *services.provider, services.pool);
+          co_await PrepareImagesFor(req.body, *services.provider, services.work_pool);
         }
         reply = Route(controller, req, services.router);
       }
@@ -309,12 +311,12 @@ Status ApiServer::Listen(const Endpoint& endpoint) {
                                                : ""));
   }
   bound_port_ = acceptor_->local_endpoint().port();
-  asio::co_spawn(
-      io_,
-      AcceptLoop(*acceptor_,
-                 Services{controller_, router_, images_, *pool_, drift_, provider_, &gc_counters_},
-                 open_, std::make_shared<ConnectionLimit>(max_connections_)),
-      asio::detached);
+  asio::co_spawn(io_,
+                 AcceptLoop(*acceptor_,
+                            Services{controller_, router_, images_, *work_pool_, *read_pool_,
+                                     drift_, provider_, &gc_counters_},
+                            open_, std::make_shared<ConnectionLimit>(max_connections_)),
+                 asio::detached);
   return OkStatus();
 }
 

@@ -42,7 +42,7 @@ class ApiServer {
   // Listen.
   void SetRouter(const router::Router* router) { router_ = router; }
   // Serves /v1/images from `store` (not owned; must outlive the server), its blocking work on
-  // a pool of this server's. Call before Listen.
+  // this server's pools (reads and work apart, see below). Call before Listen.
   void SetImages(image::ImageStore* store) { images_ = store; }
   // Serves POST /v1/verify (integrity drift of running images) from `check` (not owned).
   void SetDriftCheck(control::DriftCheck* check) { drift_ = check; }
@@ -68,9 +68,15 @@ class ApiServer {
   control::DriftCheck* drift_ = nullptr;
   control::ImageProvider* provider_ = nullptr;
   StoreGcCounters gc_counters_;  // the image gcs this server ran, for /metrics
-  // Two threads: a build or import (hashing, compressing) may take a while; a second keeps
-  // `image ls` answering meanwhile.
-  std::unique_ptr<boost::asio::thread_pool> pool_ = std::make_unique<boost::asio::thread_pool>(2);
+  // Two pools, so that long work cannot starve quick reads. work_pool_ runs builds, imports,
+  // exports, tag moves, verify, gc and an apply's unpacks: any may take minutes on a big image,
+  // and two run at once. read_pool_ runs `image ls`, `image inspect` and /metrics, which read a
+  // few small files of the store and the router's counters: they answer while both work threads
+  // are busy (or stuck: a job that never returned would otherwise take a thread for good).
+  std::unique_ptr<boost::asio::thread_pool> work_pool_ =
+      std::make_unique<boost::asio::thread_pool>(2);
+  std::unique_ptr<boost::asio::thread_pool> read_pool_ =
+      std::make_unique<boost::asio::thread_pool>(2);
 };
 
 }  // namespace cairn::api

@@ -3,12 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
 
 #include "api/client.h"
 #include "control/controller_harness_for_test.h"
+#include "image/image_test_util.h"
 
 namespace cairn::api {
 namespace {
@@ -60,6 +63,7 @@ class ApiServerTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(h_.Start().ok());
     server_ = std::make_unique<ApiServer>(h_.io(), h_.controller());
+    BeforeListen(*server_);
     Status listening = server_->Listen(Endpoint{"127.0.0.1", 0});
     ASSERT_TRUE(listening.ok()) << listening.error().ToString();
     ASSERT_GT(server_->bound_port(), 0);
@@ -69,6 +73,9 @@ class ApiServerTest : public ::testing::Test {
     h_.io().restart();
     h_.io().run_for(std::chrono::milliseconds(20));
   }
+
+  // What a test's server is given before it listens.
+  virtual void BeforeListen(ApiServer&) {}
 
   Client MakeClient() {
     return Client(Endpoint{"127.0.0.1", server_->bound_port()}, std::chrono::seconds(10));
@@ -175,6 +182,109 @@ TEST_F(ApiServerTest, ListenOnAHostNameIsRejected) {
   Status status = other.Listen(Endpoint{"localhost", 0});
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+}
+
+// An ImageProvider whose Prepare holds its pool thread until the test opens the gate: an
+// apply's unpack that lasts exactly as long as the test wants.
+class GatedImageProvider : public control::ImageProvider {
+ public:
+  Result<std::string> Resolve(const std::string&) override {
+    return "sha256:" + std::string(64, 'a');
+  }
+  Result<control::PreparedImage> Prepare(const std::string&) override {
+    std::unique_lock lock(mu_);
+    ++waiting_;
+    cv_.wait(lock, [this] { return open_; });
+    return MakeError(ErrorCode::kUnavailable, "gated");
+  }
+  Result<std::vector<std::string>> VerifyRoot(const std::string&) override {
+    return MakeError(ErrorCode::kUnavailable, "gated");
+  }
+  Result<std::string> QuarantineRoot(const std::string&) override {
+    return MakeError(ErrorCode::kUnavailable, "gated");
+  }
+  int waiting() {
+    std::lock_guard lock(mu_);
+    return waiting_;
+  }
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int waiting_ = 0;
+  bool open_ = false;
+};
+
+// A server with an image store and a GatedImageProvider.
+class ApiServerImagesTest : public ApiServerTest {
+ protected:
+  void BeforeListen(ApiServer& server) override {
+    auto store = image::ImageStore::Open(image::StoreOptions{.root = dir_ / "images"});
+    ASSERT_TRUE(store.ok()) << store.error().ToString();
+    store_ = std::move(*store);
+    server.SetImages(store_.get());
+    server.SetImageProvider(&provider_);
+  }
+  void TearDown() override {
+    provider_.Open();  // nothing may stay parked on a pool thread past the test
+    ApiServerTest::TearDown();
+    server_.reset();  // joins its pools while the store and the provider still exist
+  }
+
+  image::testing::TempDir dir_;
+  std::unique_ptr<image::ImageStore> store_;
+  GatedImageProvider provider_;
+};
+
+TEST_F(ApiServerImagesTest, ImageLsAndMetricsAnswerWhileLongImageWorkFillsEveryWorkThread) {
+  GatedImageProvider& provider = provider_;
+
+  // Two applies naming an image: each one's unpack takes a work thread and keeps it.
+  nlohmann::json body = {{"yaml", "environment: test\nservices:\n  web:\n    image: web:1\n"},
+                         {"author", "ana"},
+                         {"message", "m"}};
+  auto first = std::async(std::launch::async, [&] { return MakeClient().Post("/v1/apply", body); });
+  auto second =
+      std::async(std::launch::async, [&] { return MakeClient().Post("/v1/apply", body); });
+  h_.io().restart();
+  for (int i = 0; i < 2000 && provider.waiting() < 2; ++i) {
+    h_.io().run_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(provider.waiting(), 2) << "both applies should be unpacking";
+
+  // The client's own timeout (10 s) bounds the list: a read queued behind the work misses it.
+  auto list = Serve([this] { return MakeClient().Get("/v1/images"); });
+  // Stream has no timeout; a bounded poll, while the work still holds both threads, stands in.
+  std::string text;
+  auto metrics = std::async(std::launch::async, [&] {
+    return MakeClient().Stream("/metrics", [&](std::string_view piece) {
+      text.append(piece);
+      return true;
+    });
+  });
+  bool scraped_while_busy = false;
+  for (int i = 0; i < 2000 && !scraped_while_busy; ++i) {
+    h_.io().run_for(std::chrono::milliseconds(5));
+    scraped_while_busy = metrics.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  }
+  provider.Open();
+  for (auto* f : {&first, &second}) {
+    while (f->wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      h_.io().run_for(std::chrono::milliseconds(5));
+    }
+  }
+  while (metrics.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    h_.io().run_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(list.ok()) << list.error().ToString();
+  EXPECT_TRUE(list->is_array());
+  EXPECT_TRUE(scraped_while_busy) << "/metrics waited for the image work";
+  EXPECT_THAT(text, HasSubstr("cairn_store_blobs"));
 }
 
 TEST(ClientTest, UnreachableServerIsUnavailableWithAHint) {

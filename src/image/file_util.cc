@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "core/ids.h"
+#include "image/input_file.h"
 
 namespace cairn::image {
 
@@ -60,8 +61,22 @@ Status WriteFileAtomic(const std::string& path, std::string_view data) {
 }
 
 Result<std::string> ReadWholeFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK and the check below: a FIFO planted in the store must not stall the reader (the
+  // server's image workers serve `image ls` through here).
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return IoError("open", path, errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return IoError("fstat", path, err);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path + " is " + std::string(FileKindName(st.st_mode)) + ", not a regular file",
+                     path);
+  }
   std::string out;
   char buf[65536];
   for (;;) {

@@ -9,6 +9,7 @@
 #include "image/file_util.h"
 #include "image/import_layout.h"
 #include "image/import_tar.h"
+#include "image/input_file.h"
 #include "image/oci_archive.h"
 #include "image/reference.h"
 #include "image/store.h"
@@ -96,46 +97,48 @@ std::vector<std::vector<std::string>> LayoutNames(const std::vector<LayoutEntry>
   return names;
 }
 
-Result<std::string> ReadCapped(const std::string& path, uint64_t cap) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) > cap) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "is " + std::to_string(st.st_size) + " bytes, over the " +
-                         std::to_string(cap) + "-byte cap for image metadata",
-                     path);
-  }
-  return ReadWholeFile(path);
+// A layout's metadata file, opened beneath the layout without following links, read under `cap`.
+Result<std::string> ReadLayoutFile(int dir_fd, const std::string& dir, const char* name,
+                                   uint64_t cap) {
+  const std::string shown = dir + "/" + name;
+  auto fd = OpenInputFileAt(dir_fd, name, shown);
+  if (!fd) return fd.error();
+  return ReadInputFile(fd->get(), shown, cap);
 }
 
 }  // namespace
 
 Result<ImportReport> ImageStore::Import(const std::string& path, const ImportOptions& options) {
+  // Opened once, without blocking on a FIFO; everything below reads through this descriptor.
+  auto input = OpenInputPath(path);
+  if (!input) return input.error();
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return IoError("import source", path, errno);
+  if (::fstat(input->get(), &st) != 0) return IoError("fstat", path, errno);
   ImportReport report;
   std::vector<std::vector<std::string>> tags;
 
   if (S_ISDIR(st.st_mode)) {
     report.format = "oci-layout";
-    auto layout = ReadWholeFile(path + "/oci-layout");
+    auto layout = ReadLayoutFile(input->get(), path, "oci-layout", options_.max_document_size);
     if (!layout) {
       if (layout.error().code != ErrorCode::kNotFound) return layout.error();
       return MakeError(ErrorCode::kInvalidArgument,
                        "directory is not an OCI image layout (it has no oci-layout file)", path);
     }
-    auto index = ReadCapped(path + "/index.json", options_.max_document_size);
+    auto index = ReadLayoutFile(input->get(), path, "index.json", options_.max_document_size);
     if (!index) return index.error();
     auto entries = import_internal::ReadLayoutIndex(*layout, *index, options.source_ref);
     if (!entries) return entries.error();
     auto planned = PlanTags(LayoutNames(*entries), options);
     if (!planned) return planned.error();
     tags = std::move(*planned);
-    DirSource source(path, *this);
+    DirSource source(input->get(), path, *this);
     auto digests = ImportLayoutEntries(*entries, source, *this, options);
     if (!digests) return digests.error();
     report.digests = std::move(*digests);
-  } else if (S_ISREG(st.st_mode)) {
-    auto contents = import_internal::IngestTar(path, *this, options_.max_document_size);
+  } else {  // a regular file: OpenInputPath refused anything else
+    auto contents =
+        import_internal::IngestTar(input->get(), path, *this, options_.max_document_size);
     if (!contents) return contents.error();
     const auto& files = contents->small_files;
     if (files.contains("oci-layout")) {
@@ -174,11 +177,6 @@ Result<ImportReport> ImageStore::Import(const std::string& path, const ImportOpt
                        "docker archive)",
                        path);
     }
-  } else {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "not a directory or a file; cairn imports OCI layouts, OCI archives and "
-                     "docker archives",
-                     path);
   }
 
   for (size_t i = 0; i < tags.size(); ++i) {

@@ -15,59 +15,11 @@ using nlohmann::json;
 using testing::ArchiveFile;
 using testing::BlobEntry;
 using testing::Digest;
+using testing::HandImage;
 using testing::HostileEntry;
+using testing::IndexOf;
+using testing::OciArchive;
 using testing::TempDir;
-
-constexpr char kLayout[] = R"({"imageLayoutVersion":"1.0.0"})";
-
-// One image built by hand: an uncompressed (or gzip) layer, its config and manifest.
-struct HandImage {
-  std::string layer, config, manifest;
-
-  explicit HandImage(LayerCompression c = LayerCompression::kNone, std::string diff_id = "",
-                     std::string annotation = "") {
-    std::string tar = testing::BuildHostileLayer({testing::LayerFile("hello.txt", "hello\n")});
-    layer = c == LayerCompression::kNone
-                ? tar
-                : testing::BuildHostileLayer({testing::LayerFile("hello.txt", "hello\n")}, c);
-    if (diff_id.empty()) diff_id = Digest(tar);
-    config = json({{"architecture", "amd64"},
-                   {"os", "linux"},
-                   {"rootfs", {{"type", "layers"}, {"diff_ids", {diff_id}}}}})
-                 .dump();
-    Manifest m;
-    m.config = {std::string(kMediaTypeImageConfig), Digest(config), config.size(), {}};
-    m.layers = {
-        {std::string(c == LayerCompression::kNone ? kMediaTypeLayerTar : kMediaTypeLayerGzip),
-         Digest(layer),
-         layer.size(),
-         {}}};
-    if (!annotation.empty()) m.annotations["pad"] = annotation;
-    manifest = *SerializeManifest(m);
-  }
-  json Descriptor(const std::string& ref_name = "") const {
-    json d = {{"mediaType", kMediaTypeImageManifest},
-              {"digest", Digest(manifest)},
-              {"size", manifest.size()}};
-    if (!ref_name.empty()) d["annotations"] = {{std::string(kAnnotationRefName), ref_name}};
-    return d;
-  }
-  std::vector<HostileEntry> Blobs() const {
-    return {BlobEntry(layer), BlobEntry(config), BlobEntry(manifest)};
-  }
-};
-
-std::string IndexOf(std::vector<json> descriptors) {
-  return json({{"schemaVersion", 2}, {"manifests", descriptors}}).dump();
-}
-
-// oci-layout, index.json and `blobs`, in that order.
-std::vector<HostileEntry> OciArchive(const std::string& index, std::vector<HostileEntry> blobs) {
-  std::vector<HostileEntry> out = {ArchiveFile("oci-layout", kLayout),
-                                   ArchiveFile("index.json", index)};
-  out.insert(out.end(), blobs.begin(), blobs.end());
-  return out;
-}
 
 class ImportHostileTest : public ::testing::Test {
  protected:
@@ -150,10 +102,10 @@ TEST_F(ImportHostileTest, BlobWhoseContentDoesNotMatchItsNameIsRefused) {
   HandImage img;
   auto entries = OciArchive(IndexOf({img.Descriptor("web:1")}),
                             {BlobEntry(img.config), BlobEntry(img.manifest)});
-  entries.push_back(ArchiveFile("blobs/sha256/" + Digest(img.layer).substr(7), "tampered"));
+  entries.push_back(ArchiveFile("blobs/sha256/" + Digest(img.layer()).substr(7), "tampered"));
   Error e = ImportFails(entries);
   EXPECT_NE(e.message.find("does not match its digest"), std::string::npos) << e.ToString();
-  EXPECT_NE(e.message.find(Digest(img.layer)), std::string::npos) << e.ToString();
+  EXPECT_NE(e.message.find(Digest(img.layer())), std::string::npos) << e.ToString();
 }
 
 TEST_F(ImportHostileTest, MissingBlobIsRefused) {
@@ -161,7 +113,7 @@ TEST_F(ImportHostileTest, MissingBlobIsRefused) {
   Error e = ImportFails(OciArchive(IndexOf({img.Descriptor("web:1")}),
                                    {BlobEntry(img.config), BlobEntry(img.manifest)}));
   EXPECT_EQ(e.code, ErrorCode::kNotFound);
-  EXPECT_EQ(e.context, Digest(img.layer));
+  EXPECT_EQ(e.context, Digest(img.layer()));
 }
 
 TEST_F(ImportHostileTest, OversizedManifestIsRefused) {
@@ -261,7 +213,7 @@ TEST_F(ImportHostileTest, SourceRefPicksOneImage) {
   HandImage img;
   HandImage other(LayerCompression::kGzip);
   auto blobs = img.Blobs();
-  blobs.push_back(BlobEntry(other.layer));  // the config is the same: same diff_id
+  blobs.push_back(BlobEntry(other.layer()));  // the config is the same: same diff_id
   blobs.push_back(BlobEntry(other.manifest));
   auto entries = OciArchive(IndexOf({img.Descriptor("web:1"), other.Descriptor("web:2")}), blobs);
   EXPECT_EQ(ImportFails(entries, ImportOptions{.tag = "x:1"}).code, ErrorCode::kInvalidArgument);
@@ -292,7 +244,7 @@ TEST_F(ImportHostileTest, TagAllMovesNoTagWhenOneImageIsIncomplete) {
   ASSERT_TRUE(store_->PutBlob(partial.manifest).ok());
   Status s = store_->TagAll({{"web:2", Digest(img.manifest)}, {"web:3", Digest(partial.manifest)}});
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().context, Digest(partial.layer));
+  EXPECT_EQ(s.error().context, Digest(partial.layer()));
   EXPECT_EQ(store_->List()->size(), 1u);  // only web:1, from the import
   EXPECT_FALSE(store_->Resolve("web:2").ok());
 }

@@ -1,6 +1,5 @@
 #include "image/import_layout.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +8,7 @@
 
 #include "image/file_util.h"
 #include "image/import_layer.h"
+#include "image/input_file.h"
 
 namespace cairn::image::import_internal {
 namespace {
@@ -102,33 +102,25 @@ Result<std::string> ImportManifest(const Descriptor& desc, LayoutSource& source,
 
 Status DirSource::Fetch(const Descriptor& d) {
   if (Status s = BlobStore::CheckDigest(d.digest); !s) return s;
-  std::string path = dir_ + "/blobs/sha256/" + d.digest.substr(7);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) {
+  const std::string relative = "blobs/sha256/" + d.digest.substr(7);
+  const std::string path = dir_ + "/" + relative;
+  auto fd = OpenInputFileAt(dir_fd_, relative, path);
+  if (!fd) {
+    if (fd.error().code == ErrorCode::kNotFound) {
       return MakeError(ErrorCode::kNotFound, "the layout does not hold this blob", d.digest);
     }
-    return IoError("open blob", path, errno);
+    return fd.error();
   }
   auto writer = store_.NewBlobWriter(BlobExpectation{d.digest, d.size});
-  if (!writer) {
-    ::close(fd);
-    return writer.error();
-  }
+  if (!writer) return writer.error();
   std::vector<char> buf(1 << 16);
-  Status status;
   for (;;) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
+    ssize_t n = ::read(fd->get(), buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      status = IoError("read blob", path, errno);
-      break;
-    }
+    if (n < 0) return IoError("read blob", path, errno);
     if (n == 0) break;
-    if (status = (*writer)->Write(buf.data(), static_cast<size_t>(n)); !status) break;
+    if (Status s = (*writer)->Write(buf.data(), static_cast<size_t>(n)); !s) return s;
   }
-  ::close(fd);
-  if (!status) return status;
   if (auto info = (*writer)->Commit(); !info) return info.error();
   return OkStatus();
 }

@@ -23,13 +23,17 @@ class LayoutSource {
   virtual Status Fetch(const Descriptor& d) = 0;
 };
 
-// Blobs read from <dir>/blobs/sha256/<hex> and re-hashed while copied into the store.
+// Blobs read from <dir>/blobs/sha256/<hex> and re-hashed while copied into the store. Each is
+// opened beneath `dir_fd` (the layout, opened by the caller and outliving this source) without
+// following links and refused unless it is a regular file (input_file.h). `dir` names it in errors.
 class DirSource : public LayoutSource {
  public:
-  DirSource(std::string dir, const ImageStore& store) : dir_(std::move(dir)), store_(store) {}
+  DirSource(int dir_fd, std::string dir, const ImageStore& store)
+      : dir_fd_(dir_fd), dir_(std::move(dir)), store_(store) {}
   Status Fetch(const Descriptor& d) override;
 
  private:
+  int dir_fd_;
   std::string dir_;
   const ImageStore& store_;
 };

@@ -110,12 +110,12 @@ Result<BlobInfo> TarContents::Lookup(std::string_view name) const {
                    "archive entry " + std::string(name));
 }
 
-Result<TarContents> IngestTar(const std::string& path, const ImageStore& store,
+Result<TarContents> IngestTar(int fd, const std::string& path, const ImageStore& store,
                               uint64_t max_document_size) {
   ReaderPtr reader(archive_read_new());
   archive_read_support_filter_all(reader.get());
   archive_read_support_format_tar(reader.get());
-  if (archive_read_open_filename(reader.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) {
+  if (archive_read_open_fd(reader.get(), fd, 1 << 16) != ARCHIVE_OK) {
     return ReadError(reader.get(), path);
   }
   TarContents out;

@@ -38,10 +38,11 @@ struct TarContents {
 // "a/b" for "./a//b/"; kInvalidArgument for an absolute name or a ".." component.
 Result<std::string> NormalizeEntryName(std::string_view name);
 
-// Reads the tar at `path` (any compression libarchive detects), writing each regular file into
-// `store`. Files under blobs/sha256/ must hash to their name. Small files over
-// `max_document_size` are refused.
-Result<TarContents> IngestTar(const std::string& path, const ImageStore& store,
+// Reads the tar open at `fd` (any compression libarchive detects; `path` names it in errors),
+// writing each regular file into `store`. Files under blobs/sha256/ must hash to their name.
+// Small files over `max_document_size` are refused. The caller opened `fd` and checked it is a
+// regular file (input_file.h), so reading cannot block on a FIFO.
+Result<TarContents> IngestTar(int fd, const std::string& path, const ImageStore& store,
                               uint64_t max_document_size);
 
 }  // namespace cairn::image::import_internal

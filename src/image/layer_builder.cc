@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "image/file_util.h"
+#include "image/input_file.h"
 #include "image/oci_types.h"
 #include "image/sha256_stream.h"
 
@@ -153,9 +154,11 @@ class TreeWriter {
   }
 
   Status CopyFile(const std::string& abs, const struct stat& st) {
-    // O_NOFOLLOW: the entry was a regular file at lstat; never follow a symlink swapped in since.
-    int fd = ::open(abs.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return IoError("open", abs, errno);
+    // The entry was a regular file at lstat; a symlink or FIFO swapped in since is refused, not
+    // followed or waited on (input_file.h).
+    auto file = OpenInputFileNoFollow(abs);
+    if (!file) return file.error();
+    const int fd = file->get();
     std::unique_ptr<char[]> buf(new char[kChunk]);
     int64_t left = st.st_size;
     Status s;
@@ -172,7 +175,6 @@ class TreeWriter {
         left -= n;
       }
     }
-    ::close(fd);
     return s;
   }
 
