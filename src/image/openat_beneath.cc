@@ -41,20 +41,16 @@ int TryOpenat2(int root_fd, std::span<const std::string> components) {
 }
 
 Error ComponentError(int dir_fd, std::span<const std::string> components, size_t index, int err) {
-  std::string where = Prefix(components, index + 1);
   if (err == ELOOP || err == ENOTDIR) {
     struct stat st {};
-    if (fstatat(dir_fd, components[index].c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISLNK(st.st_mode)) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "'" + where + "' is a symbolic link; writing through it is refused");
-    }
-    return MakeError(ErrorCode::kInvalidArgument, "'" + where + "' is not a directory");
+    bool symlink = fstatat(dir_fd, components[index].c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                   S_ISLNK(st.st_mode);
+    return DescribeWalkFailure(components, index,
+                               symlink ? WalkFailure::kSymlink : WalkFailure::kNotDirectory);
   }
-  if (err == ENOENT) {
-    return MakeError(ErrorCode::kNotFound, "'" + where + "' does not exist");
-  }
-  return MakeError(ErrorCode::kIo, "cannot open '" + where + "': " + std::strerror(err));
+  if (err == ENOENT) return DescribeWalkFailure(components, index, WalkFailure::kMissing);
+  return MakeError(ErrorCode::kIo,
+                   "cannot open '" + Prefix(components, index + 1) + "': " + std::strerror(err));
 }
 
 }  // namespace
@@ -69,6 +65,21 @@ UnpackFd& UnpackFd::operator=(UnpackFd&& other) noexcept {
     fd_ = other.release();
   }
   return *this;
+}
+
+Error DescribeWalkFailure(std::span<const std::string> components, size_t index,
+                          WalkFailure failure) {
+  std::string where = Prefix(components, index + 1);
+  switch (failure) {
+    case WalkFailure::kSymlink:
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "'" + where + "' is a symbolic link; writing through it is refused");
+    case WalkFailure::kNotDirectory:
+      return MakeError(ErrorCode::kInvalidArgument, "'" + where + "' is not a directory");
+    case WalkFailure::kMissing:
+      break;
+  }
+  return MakeError(ErrorCode::kNotFound, "'" + where + "' does not exist");
 }
 
 void SetUnpackOpenat2EnabledForTesting(bool enabled) { openat2_enabled.store(enabled); }

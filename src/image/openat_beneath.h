@@ -47,6 +47,13 @@ class UnpackFd {
 Result<UnpackFd> OpenDirBeneath(int root_fd, std::span<const std::string> components,
                                 bool create_missing);
 
+// Why a walk beneath the root stopped at components[index], worded once for the disk and for the
+// model tree (layer_tree.h): kInvalidArgument "'a/b' is a symbolic link; writing through it is
+// refused" or "'a/b' is not a directory", kNotFound "'a/b' does not exist".
+enum class WalkFailure { kSymlink, kNotDirectory, kMissing };
+Error DescribeWalkFailure(std::span<const std::string> components, size_t index,
+                          WalkFailure failure);
+
 // Tests run the component walk alone with this off. Not thread-safe against concurrent unpacks.
 void SetUnpackOpenat2EnabledForTesting(bool enabled);
 

@@ -34,12 +34,17 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/result.h"
 
 namespace cairn::image {
+
+namespace unpack_internal {
+class LayerTree;
+}
 
 enum class LayerCompression { kNone, kGzip, kZstd };
 
@@ -92,5 +97,39 @@ struct UnpackSource {
 // one layer. REQUIRES: root_fd is an open directory the caller alone writes to.
 Result<UnpackStats> ApplyLayer(int root_fd, const UnpackSource& layer, LayerCompression compression,
                                const UnpackLimits& limits = {}, UnpackStats so_far = {});
+
+// Checks an image's layers against the rules above without writing anything: what ApplyLayer
+// would refuse, LayerChecker refuses with the same error, because the same code decides. A model
+// of the tree (each entry's name and kind, no contents; layer_tree.h) stands in for the
+// directory and carries over from one layer to the next, so a write through a symlink that an
+// earlier layer planted, or a hardlink to a file an earlier layer removed, is caught as the
+// unpack would catch it. The limits count over the whole image, as in the rootfs cache.
+//
+// What only a real unpack can meet is not checked: a full disk, the file system's own limits
+// (links per inode, names it cannot store), a tree that something else changes meanwhile.
+// Memory: about 340 bytes per entry with a 35-byte name (bench/store/README.md "Layer check":
+// 68 MB for 200,200 entries), bounded by max_entries: some 350 MB at the default million.
+// Thread-safety: one checker belongs to one thread.
+class LayerChecker {
+ public:
+  explicit LayerChecker(UnpackLimits limits = {});
+  ~LayerChecker();
+  LayerChecker(const LayerChecker&) = delete;
+  LayerChecker& operator=(const LayerChecker&) = delete;
+
+  // Reads `layer` once: applies it to the model and returns the sha256 of its uncompressed bytes
+  // ("sha256:<hex>", its diff_id). Errors carry the layer and the entry in context, as
+  // ApplyLayer's. REQUIRES: the image's layers in order, lowest first; none after an error.
+  Result<std::string> Check(const UnpackSource& layer, LayerCompression compression);
+  // Whether the directory `name` (one component, under the root) could be made on top of the
+  // layers checked so far: the rootfs cache makes its mount points (rootfs_cache.h) so.
+  Status CheckDirectoryCanBeMade(const std::string& name);
+  const UnpackStats& stats() const { return stats_; }
+
+ private:
+  UnpackLimits limits_;
+  UnpackStats stats_;
+  std::unique_ptr<unpack_internal::LayerTree> tree_;
+};
 
 }  // namespace cairn::image

@@ -2,17 +2,13 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <climits>
 #include <cstring>
 #include <span>
 
-#include "image/openat_beneath.h"
-#include "image/openat_tree.h"
 #include "image/safe_path.h"
 
 namespace cairn::image::unpack_internal {
@@ -43,22 +39,8 @@ std::span<const std::string> ParentOf(const std::vector<std::string>& path) {
 }
 
 // Opens path's parent directory, creating missing ones, refusing symlinks on the way.
-Result<UnpackFd> OpenParent(int root_fd, const std::vector<std::string>& path) {
-  return OpenDirBeneath(root_fd, ParentOf(path), /*create_missing=*/true);
-}
-
-Status WriteAll(int fd, const char* data, size_t size, int64_t offset) {
-  while (size > 0) {
-    ssize_t n = pwrite(fd, data, size, offset);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IoError("cannot write file data", errno);
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-    offset += n;
-  }
-  return OkStatus();
+Result<std::unique_ptr<TreeDir>> OpenParent(LayerTree& tree, const std::vector<std::string>& path) {
+  return tree.OpenDir(ParentOf(path), /*create_missing=*/true);
 }
 
 }  // namespace
@@ -99,13 +81,13 @@ Status LayerWriter::ApplyWhiteout(const std::vector<std::string>& path) {
   const std::string& base = path.back();
   std::vector<std::string> dir(path.begin(), path.end() - 1);
   if (base == kOpaqueMarker) {
-    Result<UnpackFd> fd = OpenDirBeneath(root_fd_, dir, /*create_missing=*/false);
-    if (!fd.ok()) {
-      return fd.error().code == ErrorCode::kNotFound ? OkStatus() : Status(fd.error());
+    Result<std::unique_ptr<TreeDir>> opened = tree_.OpenDir(dir, /*create_missing=*/false);
+    if (!opened.ok()) {
+      return opened.error().code == ErrorCode::kNotFound ? OkStatus() : Status(opened.error());
     }
     std::string prefix = dir.empty() ? "" : JoinLayerPath(dir) + "/";
-    return ClearDirAt(fd->get(),
-                      [&](const std::string& rel) { return written_.contains(prefix + rel); });
+    return (*opened)->Clear(
+        [&](const std::string& rel) { return written_.contains(prefix + rel); });
   }
   if (base.starts_with(kAufsMetaPrefix)) return OkStatus();  // aufs bookkeeping, not content
 
@@ -116,33 +98,26 @@ Status LayerWriter::ApplyWhiteout(const std::vector<std::string>& path) {
   std::vector<std::string> hidden = dir;
   hidden.push_back(target);
   if (written_.contains(JoinLayerPath(hidden))) return OkStatus();  // hides lower layers only
-  Result<UnpackFd> fd = OpenDirBeneath(root_fd_, dir, /*create_missing=*/false);
-  if (!fd.ok()) {
-    return fd.error().code == ErrorCode::kNotFound ? OkStatus() : Status(fd.error());
+  Result<std::unique_ptr<TreeDir>> opened = tree_.OpenDir(dir, /*create_missing=*/false);
+  if (!opened.ok()) {
+    return opened.error().code == ErrorCode::kNotFound ? OkStatus() : Status(opened.error());
   }
-  return RemoveEntryAt(fd->get(), target);
+  return (*opened)->Remove(target);
 }
 
 Status LayerWriter::ApplyDirectory(archive_entry* entry, const std::vector<std::string>& path) {
   if (path.empty()) return OkStatus();  // "./": the root is the caller's, its mode stays
-  Result<UnpackFd> parent = OpenParent(root_fd_, path);
+  Result<std::unique_ptr<TreeDir>> parent = OpenParent(tree_, path);
   if (!parent.ok()) return parent.error();
-  const char* name = path.back().c_str();
-  struct stat st {};
-  if (fstatat(parent->get(), name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-    if (!S_ISDIR(st.st_mode)) {
-      if (Status s = RemoveEntryAt(parent->get(), path.back()); !s.ok()) return s;
-    }
+  TreeDir& dir = **parent;
+  // A directory merges with an existing one; anything else there is replaced.
+  NodeKind existing = dir.Kind(path.back());
+  if (existing != NodeKind::kMissing && existing != NodeKind::kDirectory) {
+    if (Status s = dir.Remove(path.back()); !s.ok()) return s;
   }
-  if (mkdirat(parent->get(), name, 0700) != 0 && errno != EEXIST) {
-    return IoError("cannot create directory", errno);
-  }
-  int fd = openat(parent->get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return IoError("cannot open the directory just created", errno);
-  UnpackFd dir(fd);
   // Owner rwx while unpacking, so later entries can go inside; see unpack.h.
   mode_t mode = (archive_entry_perm(entry) & kPermMask) | S_IRWXU;
-  if (fchmod(dir.get(), mode) != 0) return IoError("cannot set directory mode", errno);
+  if (Status s = dir.MakeDirectory(path.back(), mode); !s.ok()) return s;
   MarkWritten(path);
   return OkStatus();
 }
@@ -154,13 +129,12 @@ Status LayerWriter::ApplyFile(archive* a, archive_entry* entry,
     uint64_t size = static_cast<uint64_t>(archive_entry_size(entry));
     if (stats_->bytes + size > limits_.max_bytes) return CountBytes(size);
   }
-  Result<UnpackFd> parent = OpenParent(root_fd_, path);
+  Result<std::unique_ptr<TreeDir>> parent = OpenParent(tree_, path);
   if (!parent.ok()) return parent.error();
-  if (Status s = RemoveEntryAt(parent->get(), path.back()); !s.ok()) return s;
-  int raw = openat(parent->get(), path.back().c_str(),
-                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (raw < 0) return IoError("cannot create file", errno);
-  UnpackFd file(raw);
+  if (Status s = (*parent)->Remove(path.back()); !s.ok()) return s;
+  Result<std::unique_ptr<TreeFile>> created = (*parent)->CreateFile(path.back());
+  if (!created.ok()) return created.error();
+  TreeFile& file = **created;
 
   // Counted by logical end, so a sparse hole counts too: a size cap is a disk-use cap only if
   // it also bounds what later copies of the file would take.
@@ -177,22 +151,16 @@ Status LayerWriter::ApplyFile(archive* a, archive_entry* entry,
       if (Status s = CountBytes(end - counted_end); !s.ok()) return s;
       counted_end = end;
     }
-    if (Status s = WriteAll(file.get(), static_cast<const char*>(buf), size, offset); !s.ok()) {
-      return s;
-    }
+    if (Status s = file.Write(static_cast<const char*>(buf), size, offset); !s.ok()) return s;
   }
   if (archive_entry_size_is_set(entry)) {
     uint64_t size = static_cast<uint64_t>(archive_entry_size(entry));
     if (size > counted_end) {
       if (Status s = CountBytes(size - counted_end); !s.ok()) return s;
-      if (ftruncate(file.get(), static_cast<off_t>(size)) != 0) {
-        return IoError("cannot size file", errno);
-      }
+      if (Status s = file.Truncate(size); !s.ok()) return s;
     }
   }
-  if (fchmod(file.get(), archive_entry_perm(entry) & kPermMask) != 0) {
-    return IoError("cannot set file mode", errno);
-  }
+  if (Status s = file.SetMode(archive_entry_perm(entry) & kPermMask); !s.ok()) return s;
   MarkWritten(path);
   return OkStatus();
 }
@@ -202,12 +170,10 @@ Status LayerWriter::ApplySymlink(archive_entry* entry, const std::vector<std::st
   const char* target = archive_entry_symlink(entry);
   if (target == nullptr || *target == '\0') return Refused("symlink has an empty target");
   if (std::strlen(target) >= PATH_MAX) return Refused("symlink target is over PATH_MAX");
-  Result<UnpackFd> parent = OpenParent(root_fd_, path);
+  Result<std::unique_ptr<TreeDir>> parent = OpenParent(tree_, path);
   if (!parent.ok()) return parent.error();
-  if (Status s = RemoveEntryAt(parent->get(), path.back()); !s.ok()) return s;
-  if (symlinkat(target, parent->get(), path.back().c_str()) != 0) {
-    return IoError("cannot create symlink", errno);
-  }
+  if (Status s = (*parent)->Remove(path.back()); !s.ok()) return s;
+  if (Status s = (*parent)->Symlink(path.back(), target); !s.ok()) return s;
   MarkWritten(path);
   return OkStatus();
 }
@@ -225,7 +191,7 @@ Status LayerWriter::ApplyHardlink(archive_entry* entry, const std::vector<std::s
     return Refused("hardlink target is deeper than the depth cap");
   }
   std::string shown = JoinLayerPath(*target);
-  Result<UnpackFd> target_dir = OpenDirBeneath(root_fd_, ParentOf(*target), false);
+  Result<std::unique_ptr<TreeDir>> target_dir = tree_.OpenDir(ParentOf(*target), false);
   if (!target_dir.ok()) {
     if (target_dir.error().code == ErrorCode::kNotFound) {
       return MakeError(ErrorCode::kInvalidArgument,
@@ -233,18 +199,18 @@ Status LayerWriter::ApplyHardlink(archive_entry* entry, const std::vector<std::s
     }
     return Refused("hardlink target '" + shown + "' is refused: " + target_dir.error().message);
   }
-  struct stat st {};
-  if (fstatat(target_dir->get(), target->back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+  NodeKind target_kind = (*target_dir)->Kind(target->back());
+  if (target_kind == NodeKind::kMissing) {
     return Refused("hardlink target '" + shown + "' is not in the tree");
   }
-  if (S_ISDIR(st.st_mode)) return Refused("hardlink target '" + shown + "' is a directory");
-  Result<UnpackFd> parent = OpenParent(root_fd_, path);
+  if (target_kind == NodeKind::kDirectory) {
+    return Refused("hardlink target '" + shown + "' is a directory");
+  }
+  Result<std::unique_ptr<TreeDir>> parent = OpenParent(tree_, path);
   if (!parent.ok()) return parent.error();
-  if (Status s = RemoveEntryAt(parent->get(), path.back()); !s.ok()) return s;
-  // Flags 0: a symlink target is linked itself, never followed.
-  if (linkat(target_dir->get(), target->back().c_str(), parent->get(), path.back().c_str(), 0) !=
-      0) {
-    return IoError("cannot create hardlink to '" + shown + "'", errno);
+  if (Status s = (*parent)->Remove(path.back()); !s.ok()) return s;
+  if (int err = (*parent)->Link(**target_dir, target->back(), path.back()); err != 0) {
+    return IoError("cannot create hardlink to '" + shown + "'", err);
   }
   MarkWritten(path);
   return OkStatus();

@@ -1,4 +1,6 @@
-// Private to unpack.cc: writes the entries of one layer, one at a time, onto the root.
+// Private to unpack.cc: applies the entries of one layer, one at a time, to a tree — the disk or
+// the model (layer_tree.h). Every rule of unpack.h that depends on an entry and on what the tree
+// holds is decided here, once, for both.
 #pragma once
 
 #include <string>
@@ -6,6 +8,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "image/layer_tree.h"
 #include "image/unpack.h"
 
 struct archive;
@@ -17,12 +20,14 @@ namespace cairn::image::unpack_internal {
 // lower layers left) and the running counts checked against the limits.
 class LayerWriter {
  public:
-  LayerWriter(int root_fd, const UnpackLimits& limits, UnpackStats* stats)
-      : root_fd_(root_fd), limits_(limits), stats_(stats) {}
+  LayerWriter(LayerTree& tree, const UnpackLimits& limits, UnpackStats* stats)
+      : tree_(tree), limits_(limits), stats_(stats) {}
 
   // Applies the entry `a` is positioned at, named `path` (from SplitLayerPath), and consumes
   // its data. Errors carry no context; the caller adds the layer and the entry.
   Status Apply(archive* a, archive_entry* entry, const std::vector<std::string>& path);
+  // Counts `n` more uncompressed bytes; fails past limits_.max_bytes.
+  Status CountBytes(uint64_t n);
 
  private:
   Status ApplyWhiteout(const std::vector<std::string>& path);
@@ -31,14 +36,12 @@ class LayerWriter {
   Status ApplySymlink(archive_entry* entry, const std::vector<std::string>& path);
   Status ApplyHardlink(archive_entry* entry, const std::vector<std::string>& path);
 
-  // Counts `n` more uncompressed bytes; fails past limits_.max_bytes.
-  Status CountBytes(uint64_t n);
   // Reads and counts whatever data of the current entry is left unread.
   Status Drain(archive* a);
   // Records path and every directory above it as written by this layer.
   void MarkWritten(const std::vector<std::string>& path);
 
-  int root_fd_;
+  LayerTree& tree_;
   const UnpackLimits& limits_;
   UnpackStats* stats_;
   std::unordered_set<std::string> written_;
