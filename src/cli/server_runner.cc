@@ -100,6 +100,8 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   if (!images.ok()) return Fail(images.error());
   image::RootfsCacheOptions rootfs_options;
   rootfs_options.dir = data_dir + "/rootfs";
+  // One set of caps: an image import accepted is one the cache can unpack.
+  rootfs_options.limits = image_options.unpack_limits;
   image::RootfsCache rootfs_cache(rootfs_options);
   auto image_provider = control::NewStoreImageProvider(**images, rootfs_cache);
 

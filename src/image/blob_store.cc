@@ -37,7 +37,8 @@ void BlobWriter::Discard() {
 }
 
 Status BlobWriter::Write(const void* data, size_t size) {
-  if (done_) return MakeError(ErrorCode::kInternal, "write to a finished blob writer", tmp_path_);
+  if (done_ || sealed_)
+    return MakeError(ErrorCode::kInternal, "write to a finished blob writer", tmp_path_);
   if (expect_.size && written() + size > *expect_.size) {
     Discard();
     return MakeError(ErrorCode::kInvalidArgument,
@@ -61,8 +62,10 @@ Status BlobWriter::Write(const void* data, size_t size) {
   return OkStatus();
 }
 
-Result<BlobInfo> BlobWriter::Commit() {
-  if (done_) return MakeError(ErrorCode::kInternal, "commit of a finished blob writer", tmp_path_);
+Result<BlobInfo> BlobWriter::Seal() {
+  if (done_ || sealed_) {
+    return MakeError(ErrorCode::kInternal, "seal of a finished blob writer", tmp_path_);
+  }
   BlobInfo info;
   info.size = written();
   info.digest = hash_.FinishDigest();
@@ -85,6 +88,16 @@ Result<BlobInfo> BlobWriter::Commit() {
   }
   ::close(fd_);
   fd_ = -1;
+  sealed_ = info;
+  return info;
+}
+
+Result<BlobInfo> BlobWriter::Commit() {
+  if (done_) return MakeError(ErrorCode::kInternal, "commit of a finished blob writer", tmp_path_);
+  if (!sealed_) {
+    if (auto sealed = Seal(); !sealed) return sealed.error();
+  }
+  const BlobInfo info = *sealed_;
 
   // Shared lock: commits run in parallel with each other but never inside a gc, so a blob gc has
   // judged unreferenced cannot be "found already present" by a writer and then vanish.

@@ -40,9 +40,16 @@ class BlobWriter {
   Status Write(std::string_view data) { return Write(data.data(), data.size()); }
   uint64_t written() const { return hash_.size(); }
 
-  // Checks digest and size against the expectation, fsyncs, renames into blobs/sha256/ and fsyncs
-  // the directory. On a mismatch nothing is left behind. REQUIRES: called at most once.
+  // Checks digest and size against the expectation and fsyncs; the blob stays in the ingest
+  // directory at sealed_path(), readable, until Commit (or the writer's end removes it). On a
+  // mismatch nothing is left behind. An import seals every blob, checks the images they make,
+  // and commits only when all passed (import_batch.h). REQUIRES: called at most once.
+  Result<BlobInfo> Seal();
+  // Seals if not sealed yet, then renames into blobs/sha256/ and fsyncs the directory.
+  // REQUIRES: called at most once.
   Result<BlobInfo> Commit();
+  // Where a sealed blob can be read. REQUIRES: Seal succeeded and Commit was not called.
+  const std::string& sealed_path() const { return tmp_path_; }
 
  private:
   friend class BlobStore;
@@ -54,6 +61,7 @@ class BlobWriter {
   int fd_;
   BlobExpectation expect_;
   Sha256Stream hash_;
+  std::optional<BlobInfo> sealed_;
   bool done_ = false;
 };
 

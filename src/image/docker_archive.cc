@@ -103,8 +103,8 @@ Result<std::vector<DockerEntry>> ReadDockerManifest(const TarContents& contents,
   return out;
 }
 
-Result<std::string> ConvertDockerImage(const DockerEntry& entry, const TarContents& contents,
-                                       ImageStore& store) {
+Result<StagedImage> ConvertDockerImage(const DockerEntry& entry, const TarContents& contents,
+                                       ImportBatch& batch) {
   auto config_blob = contents.Lookup(entry.config);
   if (!config_blob) {
     return MakeError(
@@ -112,14 +112,17 @@ Result<std::string> ConvertDockerImage(const DockerEntry& entry, const TarConten
         "manifest.json names config " + entry.config + ", which the archive does not hold",
         "manifest.json");
   }
-  const uint64_t cap = store.options().max_document_size;
+  const uint64_t cap = batch.store().options().max_document_size;
   if (config_blob->size > cap) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "image config is " + std::to_string(config_blob->size) + " bytes, over the " +
                          std::to_string(cap) + "-byte cap for image metadata",
                      entry.config);
   }
-  auto config_bytes = store.ReadBlob(config_blob->digest);
+  Manifest m;
+  m.config =
+      Descriptor{std::string(kMediaTypeImageConfig), config_blob->digest, config_blob->size, {}};
+  auto config_bytes = batch.ReadDocument(m.config);
   if (!config_bytes) return config_bytes.error();
   auto config = ParseConfig(*config_bytes);
   if (!config) return MakeError(config.error().code, config.error().message, entry.config);
@@ -131,11 +134,8 @@ Result<std::string> ConvertDockerImage(const DockerEntry& entry, const TarConten
                      entry.config);
   }
 
-  Manifest m;
-  m.config =
-      Descriptor{std::string(kMediaTypeImageConfig), config_blob->digest, config_blob->size, {}};
-  for (size_t i = 0; i < entry.layers.size(); ++i) {
-    const std::string& name = entry.layers[i];
+  std::vector<std::string> paths;
+  for (const std::string& name : entry.layers) {
     auto blob = contents.Lookup(name);
     if (!blob) {
       return MakeError(ErrorCode::kNotFound,
@@ -143,31 +143,25 @@ Result<std::string> ConvertDockerImage(const DockerEntry& entry, const TarConten
                        "manifest.json");
     }
     Descriptor layer{"", blob->digest, blob->size, {}};
-    auto path = store.LayerPath(layer);
+    auto path = batch.Path(layer);
     if (!path) return path.error();
     auto compression = SniffCompression(*path);
     if (!compression) return compression.error();
-    std::string diff_id = blob->digest;
-    if (*compression != LayerCompression::kNone) {
-      auto computed = ComputeDiffId(*path, *compression);
-      if (!computed) return computed.error();
-      diff_id = *computed;
-    }
-    if (diff_id != config->diff_ids[i]) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "layer " + name + " uncompresses to " + diff_id +
-                           " but the config's rootfs.diff_ids[" + std::to_string(i) + "] says " +
-                           config->diff_ids[i],
-                       entry.config);
-    }
     layer.media_type = std::string(MediaTypeFor(*compression));
     m.layers.push_back(std::move(layer));
+    paths.push_back(std::move(*path));
+  }
+  // Always against the diff_ids: the conversion keeps the config, so they must be true.
+  if (Status s = CheckLayers(paths, m, *config, /*verify_diff_ids=*/true,
+                             batch.store().options().unpack_limits);
+      !s) {
+    return s.error();
   }
   auto bytes = SerializeManifest(m);
   if (!bytes) return bytes.error();
-  auto stored = store.PutManifest(*bytes);
+  auto stored = batch.AddBytes(*bytes);
   if (!stored) return stored.error();
-  return stored->digest;
+  return StagedImage{stored->digest, std::move(m)};
 }
 
 }  // namespace cairn::image::import_internal

@@ -8,16 +8,16 @@
 // stored as they are in the archive: an uncompressed tar becomes an
 // application/vnd.oci.image.layer.v1.tar whose digest is its diff_id (no recompression, so the
 // import is deterministic and costs one copy); a gzip or zstd layer keeps its compression and
-// media type. Every layer's diff_id is computed and checked against the config's
-// rootfs.diff_ids before the manifest is written.
+// media type. Every layer is checked against the unpack rules and its diff_id against the
+// config's rootfs.diff_ids before the manifest is written (import_layer.h).
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "core/result.h"
+#include "image/import_layout.h"
 #include "image/import_tar.h"
-#include "image/store.h"
 
 namespace cairn::image::import_internal {
 
@@ -32,9 +32,9 @@ struct DockerEntry {
 Result<std::vector<DockerEntry>> ReadDockerManifest(const TarContents& contents,
                                                     const std::string& source_ref);
 
-// Writes the OCI manifest for `entry` (its blobs are in the store already, see IngestTar) after
-// checking every layer's diff_id. Returns the manifest digest.
-Result<std::string> ConvertDockerImage(const DockerEntry& entry, const TarContents& contents,
-                                       ImageStore& store);
+// Writes the OCI manifest for `entry` into the batch (its blobs are there already, see
+// IngestTar) after checking every layer (CheckLayers: the unpack rules and the diff_ids).
+Result<StagedImage> ConvertDockerImage(const DockerEntry& entry, const TarContents& contents,
+                                       ImportBatch& batch);
 
 }  // namespace cairn::image::import_internal

@@ -1,12 +1,14 @@
 // ImageStore::Import: detects the source format, plans the tags (so a naming problem is found
-// before any blob is copied from a directory), imports every image, and only then tags them all
-// in one index.json update.
+// before any blob is copied from a directory), stages and checks every image in one batch
+// (import_batch.h), and only when all passed publishes their blobs and tags them all in one
+// index.json update. A refused import leaves the store as it was.
 #include <sys/stat.h>
 
 #include <set>
 
 #include "image/docker_archive.h"
 #include "image/file_util.h"
+#include "image/import_batch.h"
 #include "image/import_layout.h"
 #include "image/import_tar.h"
 #include "image/input_file.h"
@@ -19,8 +21,10 @@ namespace {
 
 using import_internal::ArchiveSource;
 using import_internal::DirSource;
+using import_internal::ImportBatch;
 using import_internal::LayoutEntry;
 using import_internal::LayoutSource;
+using import_internal::StagedImage;
 
 // A source name that is only a tag ("v1": no repository, as skopeo writes for oci:DIR:v1).
 bool IsBareTag(const std::string& name) { return name.find_first_of(":/@") == std::string::npos; }
@@ -76,16 +80,16 @@ Result<std::vector<std::vector<std::string>>> PlanTags(
   return out;
 }
 
-Result<std::vector<std::string>> ImportLayoutEntries(const std::vector<LayoutEntry>& entries,
-                                                     LayoutSource& source, ImageStore& store,
+Result<std::vector<StagedImage>> ImportLayoutEntries(const std::vector<LayoutEntry>& entries,
+                                                     LayoutSource& source, ImportBatch& batch,
                                                      const ImportOptions& options) {
-  std::vector<std::string> digests;
+  std::vector<StagedImage> images;
   for (const LayoutEntry& e : entries) {
-    auto digest = import_internal::ImportLayoutEntry(e, source, store, options);
-    if (!digest) return digest.error();
-    digests.push_back(*digest);
+    auto image = import_internal::ImportLayoutEntry(e, source, batch, options);
+    if (!image) return image.error();
+    images.push_back(std::move(*image));
   }
-  return digests;
+  return images;
 }
 
 std::vector<std::vector<std::string>> LayoutNames(const std::vector<LayoutEntry>& entries) {
@@ -116,6 +120,9 @@ Result<ImportReport> ImageStore::Import(const std::string& path, const ImportOpt
   if (::fstat(input->get(), &st) != 0) return IoError("fstat", path, errno);
   ImportReport report;
   std::vector<std::vector<std::string>> tags;
+  // Every blob waits here until every image is checked; a failure below discards them all.
+  ImportBatch batch(*this);
+  std::vector<StagedImage> images;
 
   if (S_ISDIR(st.st_mode)) {
     report.format = "oci-layout";
@@ -132,13 +139,13 @@ Result<ImportReport> ImageStore::Import(const std::string& path, const ImportOpt
     auto planned = PlanTags(LayoutNames(*entries), options);
     if (!planned) return planned.error();
     tags = std::move(*planned);
-    DirSource source(input->get(), path, *this);
-    auto digests = ImportLayoutEntries(*entries, source, *this, options);
-    if (!digests) return digests.error();
-    report.digests = std::move(*digests);
+    DirSource source(input->get(), path, batch);
+    auto staged = ImportLayoutEntries(*entries, source, batch, options);
+    if (!staged) return staged.error();
+    images = std::move(*staged);
   } else {  // a regular file: OpenInputPath refused anything else
     auto contents =
-        import_internal::IngestTar(input->get(), path, *this, options_.max_document_size);
+        import_internal::IngestTar(input->get(), path, batch, options_.max_document_size);
     if (!contents) return contents.error();
     const auto& files = contents->small_files;
     if (files.contains("oci-layout")) {
@@ -153,10 +160,10 @@ Result<ImportReport> ImageStore::Import(const std::string& path, const ImportOpt
       auto planned = PlanTags(LayoutNames(*entries), options);
       if (!planned) return planned.error();
       tags = std::move(*planned);
-      ArchiveSource source(*contents, *this);
-      auto digests = ImportLayoutEntries(*entries, source, *this, options);
-      if (!digests) return digests.error();
-      report.digests = std::move(*digests);
+      ArchiveSource source(*contents, batch);
+      auto staged = ImportLayoutEntries(*entries, source, batch, options);
+      if (!staged) return staged.error();
+      images = std::move(*staged);
     } else if (files.contains("manifest.json")) {
       report.format = "docker-archive";
       auto entries = import_internal::ReadDockerManifest(*contents, options.source_ref);
@@ -167,9 +174,9 @@ Result<ImportReport> ImageStore::Import(const std::string& path, const ImportOpt
       if (!planned) return planned.error();
       tags = std::move(*planned);
       for (const auto& e : *entries) {
-        auto digest = import_internal::ConvertDockerImage(e, *contents, *this);
-        if (!digest) return digest.error();
-        report.digests.push_back(*digest);
+        auto image = import_internal::ConvertDockerImage(e, *contents, batch);
+        if (!image) return image.error();
+        images.push_back(std::move(*image));
       }
     } else {
       return MakeError(ErrorCode::kInvalidArgument,
@@ -179,6 +186,13 @@ Result<ImportReport> ImageStore::Import(const std::string& path, const ImportOpt
     }
   }
 
+  // Every image passed: publish what the images need (nothing else the source held), then tag.
+  for (const StagedImage& image : images) {
+    if (Status s = batch.Publish(import_internal::BlobsOf(image.digest, image.manifest)); !s) {
+      return s.error();
+    }
+    report.digests.push_back(image.digest);
+  }
   for (size_t i = 0; i < tags.size(); ++i) {
     for (const std::string& t : tags[i]) report.tags[t] = report.digests[i];
   }

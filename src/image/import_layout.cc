@@ -28,14 +28,14 @@ Status CheckDocumentSize(const Descriptor& d, uint64_t cap, std::string_view wha
   return OkStatus();
 }
 
-// Fetches a manifest, index or config and reads it back from the store (digest re-checked).
+// Fetches a manifest, index or config and reads it back from the batch (digest re-checked).
 Result<std::string> FetchDocument(const Descriptor& d, LayoutSource& source,
-                                  const ImageStore& store, std::string_view what) {
-  if (Status s = CheckDocumentSize(d, store.options().max_document_size, what); !s) {
+                                  const ImportBatch& batch, std::string_view what) {
+  if (Status s = CheckDocumentSize(d, batch.store().options().max_document_size, what); !s) {
     return s.error();
   }
   if (Status s = source.Fetch(d); !s) return s.error();
-  return store.ReadBlob(d.digest);
+  return batch.ReadDocument(d);
 }
 
 std::string PlatformName(const json& p) {
@@ -77,25 +77,29 @@ Error UnsupportedMediaType(const Descriptor& d) {
                    "unsupported manifest media type " + d.media_type + hint, d.digest);
 }
 
-Result<std::string> ImportManifest(const Descriptor& desc, LayoutSource& source, ImageStore& store,
+Result<StagedImage> ImportManifest(const Descriptor& desc, LayoutSource& source, ImportBatch& batch,
                                    const ImportOptions& options) {
-  auto bytes = FetchDocument(desc, source, store, "manifest");
+  auto bytes = FetchDocument(desc, source, batch, "manifest");
   if (!bytes) return bytes.error();
   auto m = ParseManifest(*bytes, desc.media_type);
   if (!m) return MakeError(m.error().code, m.error().message, desc.digest);
-  auto config_bytes = FetchDocument(m->config, source, store, "image config");
+  auto config_bytes = FetchDocument(m->config, source, batch, "image config");
   if (!config_bytes) return config_bytes.error();
   auto config = ParseConfig(*config_bytes);
   if (!config) return MakeError(config.error().code, config.error().message, m->config.digest);
+  std::vector<std::string> paths;
   for (const Descriptor& layer : m->layers) {
     if (Status s = source.Fetch(layer); !s) return s.error();
+    auto path = batch.Path(layer);
+    if (!path) return path.error();
+    paths.push_back(std::move(*path));
   }
-  if (options.verify_diff_ids) {
-    if (Status s = VerifyDiffIds(store, *m, *config); !s) return s.error();
+  if (Status s = CheckLayers(paths, *m, *config, options.verify_diff_ids,
+                             batch.store().options().unpack_limits);
+      !s) {
+    return s.error();
   }
-  auto stored = store.PutManifest(*bytes);
-  if (!stored) return stored.error();
-  return stored->digest;
+  return StagedImage{desc.digest, std::move(*m)};
 }
 
 }  // namespace
@@ -111,7 +115,7 @@ Status DirSource::Fetch(const Descriptor& d) {
     }
     return fd.error();
   }
-  auto writer = store_.NewBlobWriter(BlobExpectation{d.digest, d.size});
+  auto writer = batch_.NewWriter(BlobExpectation{d.digest, d.size});
   if (!writer) return writer.error();
   std::vector<char> buf(1 << 16);
   for (;;) {
@@ -121,7 +125,7 @@ Status DirSource::Fetch(const Descriptor& d) {
     if (n == 0) break;
     if (Status s = (*writer)->Write(buf.data(), static_cast<size_t>(n)); !s) return s;
   }
-  if (auto info = (*writer)->Commit(); !info) return info.error();
+  if (auto info = batch_.Add(std::move(*writer)); !info) return info.error();
   return OkStatus();
 }
 
@@ -166,18 +170,18 @@ Result<std::vector<LayoutEntry>> ReadLayoutIndex(std::string_view oci_layout,
   return out;
 }
 
-Result<std::string> ImportLayoutEntry(const LayoutEntry& entry, LayoutSource& source,
-                                      ImageStore& store, const ImportOptions& options) {
+Result<StagedImage> ImportLayoutEntry(const LayoutEntry& entry, LayoutSource& source,
+                                      ImportBatch& batch, const ImportOptions& options) {
   const std::string os = options.os.empty() ? "linux" : options.os;
   const std::string arch = options.architecture.empty() ? HostArchitecture() : options.architecture;
   Descriptor d = entry.descriptor;
   for (int depth = 0;; ++depth) {
-    if (d.media_type == kMediaTypeImageManifest) return ImportManifest(d, source, store, options);
+    if (d.media_type == kMediaTypeImageManifest) return ImportManifest(d, source, batch, options);
     if (d.media_type != kMediaTypeImageIndex) return UnsupportedMediaType(d);
     if (depth == kMaxIndexDepth) {
       return MakeError(ErrorCode::kInvalidArgument, "image indexes nested too deeply", d.digest);
     }
-    auto bytes = FetchDocument(d, source, store, "image index");
+    auto bytes = FetchDocument(d, source, batch, "image index");
     if (!bytes) return bytes.error();
     auto picked = PickPlatform(*bytes, d, os, arch);
     if (!picked) return picked.error();

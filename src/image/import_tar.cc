@@ -110,7 +110,7 @@ Result<BlobInfo> TarContents::Lookup(std::string_view name) const {
                    "archive entry " + std::string(name));
 }
 
-Result<TarContents> IngestTar(int fd, const std::string& path, const ImageStore& store,
+Result<TarContents> IngestTar(int fd, const std::string& path, ImportBatch& batch,
                               uint64_t max_document_size) {
   ReaderPtr reader(archive_read_new());
   archive_read_support_filter_all(reader.get());
@@ -172,7 +172,7 @@ Result<TarContents> IngestTar(int fd, const std::string& path, const ImageStore&
       out.small_files[*name] = std::move(data);
       continue;
     }
-    auto writer = store.NewBlobWriter(ExpectationFor(*name));
+    auto writer = batch.NewWriter(ExpectationFor(*name));
     if (!writer) return writer.error();
     for (;;) {
       la_ssize_t n = archive_read_data(reader.get(), buf.data(), buf.size());
@@ -182,7 +182,7 @@ Result<TarContents> IngestTar(int fd, const std::string& path, const ImageStore&
         return EntryError(s.error().ToString(), *name);
       }
     }
-    auto info = (*writer)->Commit();
+    auto info = batch.Add(std::move(*writer));
     if (!info) return EntryError(info.error().ToString(), *name);
     out.digests.insert(info->digest);
     out.blobs[*name] = *info;

@@ -82,7 +82,7 @@ Status ArchiveSource::Fetch(const Descriptor& d) {
   if (!contents_.digests.contains(d.digest)) {
     return MakeError(ErrorCode::kNotFound, "the archive does not hold this blob", d.digest);
   }
-  if (auto path = store_.LayerPath(d); !path) return path.error();  // checks the size
+  if (auto path = batch_.Path(d); !path) return path.error();  // checks the size
   return OkStatus();
 }
 

@@ -14,18 +14,19 @@
 
 namespace cairn::image::import_internal {
 
-// Blobs the archive held, already written (and hash-checked against their names) by IngestTar.
-// A blob the archive did not hold is missing even if the store has it from elsewhere: the
-// archive is incomplete, and saying so beats an import that only works on this machine.
+// Blobs the archive held, already written into the batch (and hash-checked against their names)
+// by IngestTar. A blob the archive did not hold is missing even if the store has it from
+// elsewhere: the archive is incomplete, and saying so beats an import that only works on this
+// machine.
 class ArchiveSource : public LayoutSource {
  public:
-  ArchiveSource(const TarContents& contents, const ImageStore& store)
-      : contents_(contents), store_(store) {}
+  ArchiveSource(const TarContents& contents, const ImportBatch& batch)
+      : contents_(contents), batch_(batch) {}
   Status Fetch(const Descriptor& d) override;
 
  private:
   const TarContents& contents_;
-  const ImageStore& store_;
+  const ImportBatch& batch_;
 };
 
 // Writes `path` (which must not exist) as a tar holding oci-layout, `index_json` and every blob

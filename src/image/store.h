@@ -28,6 +28,7 @@
 #include "image/oci_types.h"
 #include "image/reachability.h"
 #include "image/tag_index.h"
+#include "image/unpack.h"
 
 namespace cairn::image {
 
@@ -45,6 +46,10 @@ struct StoreOptions {
   uint64_t max_document_size = 4 << 20;
   // Events kept per tag in cairn/tag-history.json; older ones are dropped. Default 1000.
   size_t max_tag_history = 1000;
+  // Caps on what one image's layers may hold, applied when import checks them against the
+  // unpack rules and by Verify: the same caps the rootfs cache unpacks under (the server passes
+  // one value to both), so an image accepted here can be unpacked there. Default: unpack.h's.
+  UnpackLimits unpack_limits;
 };
 
 struct BuildOptions {
@@ -77,9 +82,11 @@ struct ImportOptions {
   // The platform picked from an image index. Defaults: "linux" and HostArchitecture().
   std::string os;
   std::string architecture;
-  // Decompresses every layer and checks its sha256 against the config's rootfs.diff_ids. Docker
+  // Checks each layer's sha256, decompressed, against the config's rootfs.diff_ids. Docker
   // archives are always checked (their conversion relies on it). Default true: an image whose
   // diff_ids lie would unpack to something other than what a signature over its config names.
+  // (Every layer is read and checked against the unpack rules either way; this only decides
+  // whether the diff_ids are compared.)
   bool verify_diff_ids = true;
 };
 
@@ -176,9 +183,10 @@ class ImageStore {
   Result<ImageDetails> Inspect(std::string_view reference) const;
 
   // Imports an OCI image layout directory, an OCI archive (the layout in a tar) or a docker
-  // archive (`docker save`), detected from the content. Every blob is re-hashed on its way in;
-  // tags are applied only after every imported image is complete, so a failed import tags
-  // nothing (it may leave unreferenced blobs for gc). See README.md "Import and export".
+  // archive (`docker save`), detected from the content. Every blob is re-hashed on its way in and
+  // every layer checked against the unpack rules (import_layer.h); blobs enter blobs/sha256 and
+  // tags move only after every imported image passed, so a refused import leaves the store as it
+  // was. See README.md "Import and export" and "What import refuses".
   Result<ImportReport> Import(const std::string& path, const ImportOptions& options = {});
   // Writes the image `reference` names as an OCI image layout at `dest` (created when missing; an
   // existing non-empty directory must be an OCI layout, which the image is added to), or as an
@@ -187,7 +195,8 @@ class ImageStore {
   Result<Descriptor> Export(std::string_view reference, const std::string& dest,
                             const ExportOptions& options = {}) const;
 
-  // Re-hashes every blob in the store and checks every tagged image is complete.
+  // Re-hashes every blob in the store, checks every tagged image is complete, and checks each
+  // tagged image's layers as import does (the unpack rules, the diff_ids).
   Result<VerifyReport> Verify() const;
   // Only what `reference` needs.
   Result<VerifyReport> Verify(std::string_view reference) const;
@@ -214,6 +223,8 @@ class ImageStore {
   Status CheckComplete(const Manifest& m) const;
   Status CheckComplete(std::string_view manifest_digest) const;
   VerifyReport VerifyReachable(const std::vector<ReachStart>& starts, bool all_blobs) const;
+  // Adds a problem for each image of `starts` whose layers an unpack would refuse.
+  void VerifyLayers(const std::vector<ReachStart>& starts, VerifyReport* report) const;
 
   StoreOptions options_;
   BlobStore blobs_;

@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <set>
 
 #include "core/sha256.h"
 #include "image/file_lock.h"
 #include "image/file_util.h"
+#include "image/import_layer.h"
 #include "image/reference.h"
 #include "image/store.h"
 
@@ -92,10 +94,54 @@ VerifyReport ImageStore::VerifyReachable(const std::vector<ReachStart>& starts,
   return report;
 }
 
+void ImageStore::VerifyLayers(const std::vector<ReachStart>& starts, VerifyReport* report) const {
+  auto reported = [&](const std::string& digest) {
+    for (const BlobProblem& p : report->problems) {
+      if (p.digest == digest) return true;
+    }
+    return false;
+  };
+  std::set<std::string> checked;
+  for (const ReachStart& start : starts) {
+    const std::string& digest = start.descriptor.digest;
+    if (!checked.insert(digest).second || reported(digest)) continue;
+    // What cannot be read was reported by VerifyReachable; only whole images are checked here.
+    auto bytes = ReadBlob(digest);
+    if (!bytes) continue;
+    auto m = ParseManifest(*bytes, "");
+    if (!m || reported(m->config.digest)) continue;
+    auto config_bytes = ReadBlob(m->config.digest);
+    if (!config_bytes) continue;
+    auto config = ParseConfig(*config_bytes);
+    if (!config) continue;
+    std::vector<std::string> paths;
+    for (const Descriptor& layer : m->layers) {
+      if (reported(layer.digest)) break;
+      auto path = LayerPath(layer);
+      if (!path) break;
+      paths.push_back(std::move(*path));
+    }
+    if (paths.size() != m->layers.size()) continue;
+    size_t at = 0;
+    Status s = import_internal::CheckLayers(paths, *m, *config, /*verify_diff_ids=*/true,
+                                            options_.unpack_limits, &at);
+    if (s) continue;
+    const bool whole_image = at == m->layers.size();
+    const std::string& blame = whole_image ? digest : m->layers[at].digest;
+    std::string where = s.error().context.empty() ? "" : s.error().context + ": ";
+    report->problems.push_back({blame, whole_image ? blobs_.PathFor(digest) : paths[at],
+                                "cannot be unpacked: " + where + s.error().message,
+                                start.referrer});
+  }
+}
+
 Result<VerifyReport> ImageStore::Verify() const {
   auto index = LoadIndex(root());
   if (!index) return index.error();
-  return VerifyReachable(TagStarts(*index), /*all_blobs=*/true);
+  std::vector<ReachStart> starts = TagStarts(*index);
+  VerifyReport report = VerifyReachable(starts, /*all_blobs=*/true);
+  VerifyLayers(starts, &report);
+  return report;
 }
 
 Result<VerifyReport> ImageStore::Verify(std::string_view reference) const {
@@ -109,7 +155,10 @@ Result<VerifyReport> ImageStore::Verify(std::string_view reference) const {
     if (!d) return MakeError(ErrorCode::kNotFound, "no such image tag", ref->TagName());
     start = *d;
   }
-  return VerifyReachable({ReachStart{start, ref->ToString()}}, /*all_blobs=*/false);
+  std::vector<ReachStart> starts = {ReachStart{start, ref->ToString()}};
+  VerifyReport report = VerifyReachable(starts, /*all_blobs=*/false);
+  VerifyLayers(starts, &report);
+  return report;
 }
 
 Result<GcReport> ImageStore::Gc(const std::vector<std::string>& roots) {
