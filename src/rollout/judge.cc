@@ -5,7 +5,17 @@
 namespace cairn::rollout {
 namespace {
 
-VersionNumbers Measure(const Window& w) {
+double Micros(Duration d) { return static_cast<double>(d.count()) * 1000.0; }
+
+Judgement Inconclusive(Judgement j, Check why) {
+  j.verdict = Verdict::kInconclusive;
+  j.reasons = {why};
+  return j;
+}
+
+}  // namespace
+
+VersionNumbers MeasureWindow(const Window& w) {
   VersionNumbers v;
   v.requests = w.Requests();
   v.failures = w.Failures();
@@ -17,16 +27,6 @@ VersionNumbers Measure(const Window& w) {
   v.p99_us = QuantileMicros(w.latency, 0.99);
   return v;
 }
-
-double Micros(Duration d) { return static_cast<double>(d.count()) * 1000.0; }
-
-Judgement Inconclusive(Judgement j, Check why) {
-  j.verdict = Verdict::kInconclusive;
-  j.reasons = {why};
-  return j;
-}
-
-}  // namespace
 
 const char* ComparisonSymbol(Comparison comparison) {
   switch (comparison) {
@@ -102,9 +102,9 @@ Judgement Judge(const AnalysisCriteria& criteria, const Window& canary, const Wi
                 const std::vector<MetricReading>& metrics) {
   Judgement j;
   j.criteria = criteria;
-  j.canary = Measure(canary);
+  j.canary = MeasureWindow(canary);
   const bool compare = criteria.compare_baseline;
-  if (compare) j.baseline = Measure(baseline);
+  if (compare) j.baseline = MeasureWindow(baseline);
   std::optional<Check> undecided;  // a check that could not be judged; a failure overrides it
 
   // Metric checks first: they are judged whatever the router saw.

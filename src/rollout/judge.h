@@ -116,6 +116,8 @@ struct VersionNumbers {
   double p95_us = 0;
   double p99_us = 0;
 };
+// A window's numbers as the judge reads them (quantiles from the histogram).
+VersionNumbers MeasureWindow(const Window& window);
 
 // A metric check as judged: the check, what was read, and whether the condition held.
 struct MetricResult {
