@@ -135,6 +135,11 @@ struct ProgressiveInfo {
   std::string last_verdict;  // the last judgement's summary
   int replicas = 0;          // instances the service runs when the rollout is complete
   int new_healthy = 0;       // healthy instances of the new revision
+  // The analyses judging intervals now (unset when none: a rolling replace never has one) and
+  // the judged intervals, oldest first.
+  std::optional<AnalysisConfig> step_analysis;
+  std::optional<AnalysisConfig> background_analysis;
+  std::vector<rollout::IntervalRecord> intervals;
 };
 
 // Why instances of a service cannot be started, while cairn backs off trying.

@@ -275,6 +275,10 @@ ProgressiveInfo Controller::ProgressiveOf(const std::string& name) const {
   info.step_run = p.rollout.step_run();
   info.background_run = p.rollout.background_run();
   if (p.rollout.last_judgement()) info.last_verdict = p.rollout.last_judgement()->Summary();
+  if (const AnalysisConfig* a = p.rollout.ActiveStepAnalysis()) info.step_analysis = *a;
+  if (const AnalysisConfig* a = p.rollout.ActiveBackgroundAnalysis()) info.background_analysis = *a;
+  const auto& intervals = p.rollout.intervals().records();
+  info.intervals.assign(intervals.begin(), intervals.end());
   info.replicas = p.target.replicas;
   info.new_healthy = HealthyInstances(name, p.target_hash);
   return info;

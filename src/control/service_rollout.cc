@@ -53,6 +53,16 @@ const AnalysisConfig* ServiceRollout::StepConfig() const {
   return it == analyses_.steps.end() ? nullptr : &it->second;
 }
 
+const AnalysisConfig* ServiceRollout::ActiveStepAnalysis() const {
+  if (rollout::IsTerminal(state_.phase) || !last_targets_.step_analysis) return nullptr;
+  return StepConfig();
+}
+
+const AnalysisConfig* ServiceRollout::ActiveBackgroundAnalysis() const {
+  if (rollout::IsTerminal(state_.phase) || !last_targets_.background_analysis) return nullptr;
+  return analyses_.background ? &*analyses_.background : nullptr;
+}
+
 rollout::Window ServiceRollout::NewWindow(const router::RouterStats& stats) {
   // A blue-green version is judged on its preview traffic: it has no other before the switch.
   const std::string& service =
@@ -101,7 +111,7 @@ void ServiceRollout::Judge(const router::RouterStats& stats, int64_t now_ms, boo
     awaited_.reset();
     queries_.clear();
     Record(done.step && done.step_run_id == step_run_id_ ? step_config : nullptr,
-           done.background ? background_config : nullptr, done.fresh, done.stable,
+           done.background ? background_config : nullptr, done.ended_ms, done.fresh, done.stable,
            done.step_readings, done.background_readings, events);
     return;
   }
@@ -121,7 +131,7 @@ void ServiceRollout::Judge(const router::RouterStats& stats, int64_t now_ms, boo
   bool step_queries = step_config && !step_config->queries.empty();
   bool background_queries = background_config && !background_config->queries.empty();
   if (!step_queries && !background_queries) {
-    Record(step_config, background_config, fresh, stable, {}, {}, events);
+    Record(step_config, background_config, now_ms, fresh, stable, {}, {}, events);
     return;
   }
   // Metric checks: the verdict waits for the queries, which must answer within the interval
@@ -131,6 +141,7 @@ void ServiceRollout::Judge(const router::RouterStats& stats, int64_t now_ms, boo
   a.step = step_config != nullptr;
   a.step_run_id = step_run_id_;
   a.background = background_config != nullptr;
+  a.ended_ms = now_ms;
   a.fresh = std::move(fresh);
   a.stable = std::move(stable);
   Duration timeout = std::min(interval, Duration(10000));
@@ -149,11 +160,16 @@ void ServiceRollout::Judge(const router::RouterStats& stats, int64_t now_ms, boo
 }
 
 void ServiceRollout::Record(const AnalysisConfig* step_config,
-                            const AnalysisConfig* background_config, const rollout::Window& fresh,
-                            const rollout::Window& stable,
+                            const AnalysisConfig* background_config, int64_t ended_ms,
+                            const rollout::Window& fresh, const rollout::Window& stable,
                             const std::vector<rollout::MetricReading>& step_readings,
                             const std::vector<rollout::MetricReading>& background_readings,
                             std::vector<rollout::RolloutEvent>* events) {
+  rollout::IntervalRecord interval;
+  interval.at_ms = ended_ms;
+  interval.step = state_.step;
+  interval.canary = rollout::SideOf(fresh);
+  interval.baseline = rollout::SideOf(stable);
   auto record = [&](const AnalysisConfig& config, rollout::AnalysisRunState* run, const char* name,
                     const std::vector<rollout::MetricReading>& readings) {
     if (run->outcome != rollout::AnalysisOutcome::kRunning) return;
@@ -168,6 +184,7 @@ void ServiceRollout::Record(const AnalysisConfig* step_config,
                            std::to_string(run->inconclusive) + " inconclusive)",
                        std::move(data)});
     verdicts_.push_back(j.verdict);
+    interval.judgements.push_back(rollout::JudgementOf(name, j));
     last_judgement_ = std::move(j);
   };
   if (step_config) {
@@ -179,6 +196,8 @@ void ServiceRollout::Record(const AnalysisConfig* step_config,
   if (background_config) {
     record(*background_config, &background_run_, "background analysis", background_readings);
   }
+  // An interval no running analysis judged (both had ended) is not part of the course.
+  if (!interval.judgements.empty()) intervals_.Add(std::move(interval));
 }
 
 std::vector<PendingQuery> ServiceRollout::TakeQueries() { return std::exchange(queries_, {}); }
@@ -235,7 +254,8 @@ nlohmann::json ServiceRollout::Record() const {
                         {"step_run_id", step_run_id_},
                         {"step_run", rollout::ToJson(step_run_)},
                         {"background_started", background_started_},
-                        {"background_run", rollout::ToJson(background_run_)}};
+                        {"background_run", rollout::ToJson(background_run_)},
+                        {"intervals", rollout::ToJson(intervals_)}};
 }
 
 Status ServiceRollout::Restore(const nlohmann::json& record) {
@@ -254,6 +274,14 @@ Status ServiceRollout::Restore(const nlohmann::json& record) {
     step_run_ = *step_run;
     background_started_ = record.at("background_started").get<bool>();
     background_run_ = *background_run;
+    // Records written before intervals were kept have none. A history that does not parse is
+    // dropped rather than refusing the record: it only shows the course, and refusing would
+    // start the rollout over.
+    intervals_ = {};
+    if (record.contains("intervals")) {
+      auto intervals = rollout::IntervalHistoryFromJson(record.at("intervals"));
+      if (intervals.ok()) intervals_ = std::move(*intervals);
+    }
     // The interval in progress is not persisted: the first tick after a restart starts a new
     // one, so no verdict ever spans the gap.
     next_judgement_ms_ = 0;

@@ -24,6 +24,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "rollout/analysis_run.h"
+#include "rollout/interval_record.h"
 #include "rollout/judge.h"
 #include "rollout/rollout_machine.h"
 #include "router/router_stats.h"
@@ -90,10 +91,17 @@ class ServiceRollout {
   const rollout::AnalysisRunState& background_run() const { return background_run_; }
   // The last judgement of either analysis (for status views), if any.
   const std::optional<rollout::Judgement>& last_judgement() const { return last_judgement_; }
+  // The judged intervals, oldest first (for status views: what the dashboard plots).
+  const rollout::IntervalHistory& intervals() const { return intervals_; }
+  // The analyses judging intervals now, as the last decision asked for them: the current
+  // step's (a blue-green's pre-promotion analysis) and the background one. Null when none.
+  const AnalysisConfig* ActiveStepAnalysis() const;
+  const AnalysisConfig* ActiveBackgroundAnalysis() const;
   // The verdicts judged since the last call, oldest first (the controller counts them).
   std::vector<rollout::Verdict> TakeVerdicts() { return std::exchange(verdicts_, {}); }
 
-  // The record persisted at every transition: revision, machine state, analysis counts.
+  // The record persisted at every transition: revision, machine state, analysis counts, the
+  // judged intervals.
   nlohmann::json Record() const;
   // Restores the machine state and analysis counts from a Record for the same revision.
   Status Restore(const nlohmann::json& record);
@@ -109,9 +117,10 @@ class ServiceRollout {
   const AnalysisConfig* StepConfig() const;
   rollout::Window NewWindow(const router::RouterStats& stats);
   rollout::Window StableWindow(const router::RouterStats& stats);
-  // Records a verdict per analysis from the interval's windows and metric readings.
+  // Records a verdict per analysis from the interval's windows and metric readings, and the
+  // interval (which ended at `ended_ms`) in intervals_.
   void Record(const AnalysisConfig* step_config, const AnalysisConfig* background_config,
-              const rollout::Window& fresh, const rollout::Window& stable,
+              int64_t ended_ms, const rollout::Window& fresh, const rollout::Window& stable,
               const std::vector<rollout::MetricReading>& step_readings,
               const std::vector<rollout::MetricReading>& background_readings,
               std::vector<rollout::RolloutEvent>* events);
@@ -122,6 +131,7 @@ class ServiceRollout {
     bool step = false;         // whether it judges the step analysis...
     uint64_t step_run_id = 0;  // ...of this run
     bool background = false;   // whether it judges the background analysis
+    int64_t ended_ms = 0;
     rollout::Window fresh;
     rollout::Window stable;
     std::vector<rollout::MetricReading> step_readings;
@@ -144,6 +154,7 @@ class ServiceRollout {
   int64_t next_judgement_ms_ = 0;  // end of the interval being measured; 0: none started
   IntervalMeter meter_;
   std::optional<rollout::Judgement> last_judgement_;
+  rollout::IntervalHistory intervals_;
   std::vector<rollout::Verdict> verdicts_;  // see TakeVerdicts
   std::optional<AwaitedVerdict> awaited_;
   std::vector<PendingQuery> queries_;  // not yet taken by the controller

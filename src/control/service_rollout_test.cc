@@ -120,6 +120,84 @@ TEST(ServiceRolloutTest, ARestoredRolloutKeepsItsStepWeightAndVerdictCounts) {
   EXPECT_FALSE(other.Restore(record).ok());  // a record of another revision
 }
 
+TEST(ServiceRolloutTest, EachJudgedIntervalIsRecordedWithBothSidesAndItsThresholds) {
+  Drive run(ServiceRollout::Start("web", 2, CanaryPlan(), Analysis(), 1'700'000'000'000));
+  run.rollout.Tick(run.stats, 1, run.now);  // the weight step is done at once: step 2 judges
+  run.Second(0);                            // and starts measuring
+  ASSERT_NE(run.rollout.ActiveStepAnalysis(), nullptr);
+  EXPECT_EQ(run.rollout.ActiveStepAnalysis()->criteria.min_success_rate, 0.99);
+  EXPECT_EQ(run.rollout.ActiveBackgroundAnalysis(), nullptr);
+  EXPECT_TRUE(run.rollout.intervals().records().empty());
+  run.Second(1);
+  ASSERT_EQ(run.rollout.intervals().records().size(), 1u);
+  const rollout::IntervalRecord& first = run.rollout.intervals().records().front();
+  EXPECT_EQ(first.number, 1u);
+  EXPECT_EQ(first.at_ms, run.now);
+  EXPECT_EQ(first.step, 1u);
+  ASSERT_TRUE(first.canary && first.baseline);
+  EXPECT_EQ(first.canary->requests, 200u);
+  EXPECT_EQ(first.canary->failures, 1u);
+  EXPECT_EQ(first.baseline->requests, 800u) << "measured though the analysis does not compare";
+  ASSERT_EQ(first.judgements.size(), 1u);
+  EXPECT_EQ(first.judgements[0].analysis, "step analysis");
+  EXPECT_EQ(first.judgements[0].verdict, rollout::Verdict::kPass);
+  EXPECT_EQ(first.judgements[0].min_success_rate, 0.99);
+  EXPECT_FALSE(first.judgements[0].max_p99.has_value());
+
+  for (int i = 0; i < 4 && run.rollout.state().step < 2; ++i) run.Second(0);
+  EXPECT_EQ(run.rollout.intervals().records().size(), 2u) << "one record per judged interval";
+  EXPECT_EQ(run.rollout.ActiveStepAnalysis(), nullptr) << "the step passed";
+}
+
+TEST(ServiceRolloutTest, OneIntervalJudgedByTwoAnalysesIsOneRecordWithTwoVerdicts) {
+  rollout::RolloutPlan plan = CanaryPlan();
+  plan.background_analysis = true;
+  AnalysisConfigs configs = Analysis();
+  AnalysisConfig background;
+  background.criteria.min_success_rate = 0.9;
+  background.criteria.min_requests = 100;
+  background.interval = milliseconds(1000);
+  configs.background = background;
+  Drive run(ServiceRollout::Start("web", 2, plan, configs, 1'700'000'000'000));
+  run.rollout.Tick(run.stats, 1, run.now);
+  for (int i = 0; i < 6 && run.rollout.intervals().records().empty(); ++i) run.Second(0);
+  ASSERT_EQ(run.rollout.intervals().records().size(), 1u);
+  const auto& judgements = run.rollout.intervals().records().front().judgements;
+  ASSERT_EQ(judgements.size(), 2u);
+  EXPECT_EQ(judgements[0].analysis, "step analysis");
+  EXPECT_EQ(judgements[1].analysis, "background analysis");
+  EXPECT_EQ(judgements[1].min_success_rate, 0.9);
+}
+
+TEST(ServiceRolloutTest, ARestoredRolloutKeepsItsIntervalsAndAnOlderRecordHasNone) {
+  Drive run(ServiceRollout::Start("web", 2, CanaryPlan(), Analysis(), 1'700'000'000'000));
+  run.rollout.Tick(run.stats, 1, run.now);
+  run.Second(0);
+  run.Second(0);
+  ASSERT_EQ(run.rollout.intervals().records().size(), 1u);
+  nlohmann::json record = run.rollout.Record();
+
+  ServiceRollout restored("web", 2, CanaryPlan(), Analysis(), rollout::RolloutState{});
+  ASSERT_TRUE(restored.Restore(record).ok());
+  ASSERT_EQ(restored.intervals().records().size(), 1u);
+  EXPECT_EQ(restored.intervals().records().front(), run.rollout.intervals().records().front());
+
+  // A record from before intervals were kept, and one whose intervals do not parse, still
+  // restore the rollout: the history is only what the dashboard shows.
+  for (const nlohmann::json& intervals : {nlohmann::json(), nlohmann::json("garbage")}) {
+    nlohmann::json older = record;
+    if (intervals.is_null()) {
+      older.erase("intervals");
+    } else {
+      older["intervals"] = intervals;
+    }
+    ServiceRollout again("web", 2, CanaryPlan(), Analysis(), rollout::RolloutState{});
+    ASSERT_TRUE(again.Restore(older).ok()) << older.dump();
+    EXPECT_EQ(again.step_run().passed, 1);
+    EXPECT_TRUE(again.intervals().records().empty());
+  }
+}
+
 TEST(ServiceRolloutTest, ACanaryThreeTimesSlowerIsRolledBackByTheBaselineComparison) {
   rollout::RolloutPlan plan = CanaryPlan();
   plan.steps = {{CanaryStep::Kind::kWeight, 2000, milliseconds(0)},
