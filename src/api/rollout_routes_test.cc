@@ -22,6 +22,19 @@ class FakePublisher : public control::RoutePublisher {
  public:
   Status Publish(router::RouteTable) override { return OkStatus(); }
   int InFlight(const std::string&) override { return 0; }
+  router::RouterStats Stats() override { return stats; }
+
+  // Adds `n` requests of 2 ms to a version's counters, `failed` of them 5xx.
+  void Serve(const std::string& version, int n, int failed) {
+    router::BackendStats& b = stats.backends[{"web", version, version + "-a"}];
+    for (int i = 0; i < n; ++i) {
+      ++b.requests[static_cast<int>(i < failed ? router::StatusClass::k5xx
+                                               : router::StatusClass::k2xx)];
+      b.latency.Record(std::chrono::microseconds(2000));
+    }
+  }
+
+  router::RouterStats stats;
 };
 
 const std::string kCanary =
@@ -29,6 +42,18 @@ const std::string kCanary =
     "    strategy:\n"
     "      canary:\n"
     "        steps: [{weight: 50}, {pause: {}}]\n";
+
+// A judged step between the weight and the manual pause: three intervals of a second, one of
+// them may fail.
+const std::string kJudged =
+    "    ports: { http: { listen: 18080 } }\n"
+    "    strategy:\n"
+    "      canary:\n"
+    "        steps:\n"
+    "          - weight: 50\n"
+    "          - analysis: { interval: 1s, count: 3, failure_limit: 1, min_requests: 10,\n"
+    "                        success_rate: \">= 99%\", latency_p99: \"<= 250ms\" }\n"
+    "          - pause: {}\n";
 
 control::ControllerOptions WithRoutes(FakePublisher* publisher) {
   control::ControllerOptions options;
@@ -69,6 +94,26 @@ class RolloutRoutesTest : public ::testing::Test {
     RunTicks(4);
     ASSERT_TRUE(h_.Service().progressive.has_value());
   }
+  // Ticks with traffic: each tick the canary and the stable version serve 20 requests each,
+  // `failed` of the canary's 5xx.
+  void ServeTicks(int ticks, int failed) {
+    for (int i = 0; i < ticks; ++i) {
+      routes_.Serve("revision 2", 20, failed);
+      routes_.Serve("revision 1", 20, 0);
+      RunTicks(1);
+    }
+  }
+  // Ticks with traffic until the view has `n` intervals (at most 40 ticks: 12 s of fake time).
+  json ViewWithIntervals(size_t n, int failed) {
+    json view;
+    for (int i = 0; i < 40; ++i) {
+      view = Body(Send("GET", "/v1/rollouts/web"));
+      if (view.contains("intervals") && view["intervals"].size() >= n) return view;
+      ServeTicks(1, failed);
+    }
+    ADD_FAILURE() << "no " << n << " intervals: " << view.dump();
+    return view;
+  }
   const json* Audit(const std::string& action) {
     audit_ = Body(Send("GET", "/v1/audit"));
     for (const auto& r : audit_) {
@@ -102,11 +147,68 @@ TEST_F(RolloutRoutesTest, TheViewShowsACanaryWaitingAtItsManualPause) {
   EXPECT_EQ(view["step_analysis"]["passed"], 0);
   EXPECT_EQ(view["background_analysis"]["failed"], 0);
   EXPECT_TRUE(view.contains("last_verdict"));
+  // No analysis in this canary: nothing judged, nothing to plot.
+  EXPECT_TRUE(view["step_analysis"]["criteria"].is_null());
+  EXPECT_TRUE(view["background_analysis"]["criteria"].is_null());
+  EXPECT_EQ(view["intervals"], json::array());
 
   json status = Body(Send("GET", "/v1/status"));
   const json& web = status["services"][0];
   EXPECT_EQ(web["progressive"]["phase"], "waiting_for_promote");
   EXPECT_EQ(web["progressive"]["current_step"], view["current_step"]);
+}
+
+TEST_F(RolloutRoutesTest, TheViewListsEachJudgedIntervalWithBothSidesAndItsThresholds) {
+  ASSERT_TRUE(h_.Apply(ServiceYaml("v1", 2, kJudged)).ok());
+  RunTicks(5);
+  ASSERT_TRUE(h_.Apply(ServiceYaml("v2", 2, kJudged)).ok());
+  json view = ViewWithIntervals(1, 1);  // 1 of 20 failed: 95%, below the threshold
+  EXPECT_EQ(view["step"], 2);
+  const json& criteria = view["step_analysis"]["criteria"];
+  ASSERT_TRUE(criteria.is_object()) << view.dump();
+  EXPECT_EQ(criteria["interval_ms"], 1000);
+  EXPECT_EQ(criteria["count"], 3);
+  EXPECT_EQ(criteria["failure_limit"], 1);
+  EXPECT_EQ(criteria["min_requests"], 10);
+  EXPECT_DOUBLE_EQ(criteria["min_success_rate"].get<double>(), 0.99);
+  EXPECT_EQ(criteria["max_p99_ms"], 250);
+  EXPECT_FALSE(criteria["compare_baseline"].get<bool>());
+  EXPECT_EQ(criteria["metrics"], json::array());
+
+  ASSERT_EQ(view["intervals"].size(), 1u) << view.dump();
+  const json& first = view["intervals"][0];
+  EXPECT_EQ(first["interval"], 1);
+  EXPECT_EQ(first["step"], 2);
+  EXPECT_TRUE(first["at"].get<std::string>().ends_with("Z")) << first["at"];
+  EXPECT_LT(first["canary"]["success_rate"].get<double>(), 0.99);
+  EXPECT_GT(first["canary"]["requests"].get<int>(), 0);
+  EXPECT_GT(first["canary"]["p99_ms"].get<double>(), 1.5);
+  EXPECT_LT(first["canary"]["p99_ms"].get<double>(), 2.6);
+  EXPECT_DOUBLE_EQ(first["baseline"]["success_rate"].get<double>(), 1.0)
+      << "the stable version is measured beside the canary";
+  ASSERT_EQ(first["verdicts"].size(), 1u);
+  const json& verdict = first["verdicts"][0];
+  EXPECT_EQ(verdict["analysis"], "step analysis");
+  EXPECT_EQ(verdict["verdict"], "fail");
+  EXPECT_THAT(verdict["summary"].get<std::string>(), HasSubstr("success rate"));
+  EXPECT_DOUBLE_EQ(verdict["min_success_rate"].get<double>(), 0.99);
+  EXPECT_EQ(verdict["max_p99_ms"], 250);
+
+  // Healthy from now on: two passes end the step (one failure is tolerated).
+  for (int i = 0; i < 40 && view["phase"] != "waiting_for_promote"; ++i) {
+    ServeTicks(1, 0);
+    view = Body(Send("GET", "/v1/rollouts/web"));
+  }
+  ASSERT_EQ(view["phase"], "waiting_for_promote") << view.dump();
+  ASSERT_EQ(view["intervals"].size(), 3u);
+  EXPECT_EQ(view["intervals"][2]["interval"], 3);
+  EXPECT_EQ(view["intervals"][2]["verdicts"][0]["verdict"], "pass");
+  EXPECT_EQ(view["step_analysis"]["passed"], 2);
+  EXPECT_EQ(view["step_analysis"]["failed"], 1);
+  EXPECT_TRUE(view["step_analysis"]["criteria"].is_null()) << "the manual pause judges nothing";
+  // The status carries the same view.
+  json web = Body(Send("GET", "/v1/status"))["services"][0];
+  EXPECT_EQ(web["progressive"]["intervals"], view["intervals"]);
 }
 
 TEST_F(RolloutRoutesTest, PromoteAnswersTheViewAndTheRolloutCompletes) {

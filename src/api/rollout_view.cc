@@ -3,18 +3,84 @@
 #include <array>
 #include <string_view>
 #include <utility>
+#include <vector>
+
+#include "core/clock.h"
 
 namespace cairn::api {
 namespace {
 
 using nlohmann::json;
 
-json AnalysisToJson(const rollout::AnalysisRunState& run) {
+// What an analysis judges each interval by: null when it is not running now.
+json CriteriaToJson(const std::optional<control::AnalysisConfig>& config) {
+  if (!config) return nullptr;
+  const rollout::AnalysisCriteria& c = config->criteria;
+  json out = {{"interval_ms", config->interval.count()},
+              {"count", config->limits.count},
+              {"failure_limit", config->limits.failure_limit},
+              {"inconclusive_limit", config->limits.inconclusive_limit},
+              {"min_requests", c.min_requests},
+              {"compare_baseline", c.compare_baseline}};
+  if (c.min_success_rate) out["min_success_rate"] = *c.min_success_rate;
+  const std::pair<const char*, const std::optional<Duration>*> maxima[] = {
+      {"max_p50_ms", &c.max_p50},
+      {"max_p90_ms", &c.max_p90},
+      {"max_p95_ms", &c.max_p95},
+      {"max_p99_ms", &c.max_p99}};
+  for (const auto& [name, max] : maxima) {
+    if (*max) out[name] = (*max)->count();
+  }
+  json metrics = json::array();
+  for (const rollout::MetricCheck& m : c.metrics) {
+    metrics.push_back({{"name", m.name},
+                       {"comparison", rollout::ComparisonSymbol(m.comparison)},
+                       {"limit", m.limit}});
+  }
+  out["metrics"] = std::move(metrics);
+  return out;
+}
+
+json AnalysisToJson(const rollout::AnalysisRunState& run,
+                    const std::optional<control::AnalysisConfig>& config) {
   return {{"passed", run.passed},
           {"failed", run.failed},
           {"inconclusive", run.inconclusive},
           {"outcome", rollout::AnalysisOutcomeName(run.outcome)},
-          {"reason", run.reason}};
+          {"reason", run.reason},
+          {"criteria", CriteriaToJson(config)}};
+}
+
+json SideToJson(const std::optional<rollout::IntervalSide>& side) {
+  if (!side) return nullptr;
+  return {{"requests", side->requests},
+          {"failures", side->failures},
+          {"success_rate", side->success_rate},
+          {"latency_samples", side->latency_samples},
+          {"p99_ms", side->p99_us / 1000}};
+}
+
+json IntervalsToJson(const std::vector<rollout::IntervalRecord>& intervals) {
+  json out = json::array();
+  for (const rollout::IntervalRecord& r : intervals) {
+    json verdicts = json::array();
+    for (const rollout::IntervalJudgement& v : r.judgements) {
+      json item = {{"analysis", v.analysis},
+                   {"verdict", rollout::VerdictName(v.verdict)},
+                   {"summary", v.summary},
+                   {"compare_baseline", v.compare_baseline}};
+      if (v.min_success_rate) item["min_success_rate"] = *v.min_success_rate;
+      if (v.max_p99) item["max_p99_ms"] = v.max_p99->count();
+      verdicts.push_back(std::move(item));
+    }
+    out.push_back({{"interval", r.number},
+                   {"at", FormatWallTime(FromUnixMillis(r.at_ms))},
+                   {"step", r.step + 1},
+                   {"canary", SideToJson(r.canary)},
+                   {"baseline", SideToJson(r.baseline)},
+                   {"verdicts", std::move(verdicts)}});
+  }
+  return out;
 }
 
 constexpr std::array<std::pair<std::string_view, rollout::RolloutCommand>, 7> kCommands = {{
@@ -42,11 +108,12 @@ json RolloutToJson(const control::ProgressiveInfo& info, const json& current_ste
           {"weight_percent", s.weight_bp / 100.0},
           {"paused", s.user_paused},
           {"abort_reason", s.abort_reason},
-          {"step_analysis", AnalysisToJson(info.step_run)},
-          {"background_analysis", AnalysisToJson(info.background_run)},
+          {"step_analysis", AnalysisToJson(info.step_run, info.step_analysis)},
+          {"background_analysis", AnalysisToJson(info.background_run, info.background_analysis)},
           {"last_verdict", info.last_verdict},
           {"replicas", info.replicas},
-          {"new_healthy", info.new_healthy}};
+          {"new_healthy", info.new_healthy},
+          {"intervals", IntervalsToJson(info.intervals)}};
 }
 
 json CurrentStepSpec(const json& revision_spec, const std::string& service,

@@ -16,7 +16,13 @@ namespace cairn::api {
 // promotion), steps, full_promotion, current_step (the step as the environment file wrote it,
 // e.g. {"pause": {}}; null for blue-green, past the last step or when unknown),
 // weight_percent, paused (by a person), abort_reason, step_analysis and
-// background_analysis ({passed, failed, inconclusive, outcome, reason}), last_verdict}.
+// background_analysis ({passed, failed, inconclusive, outcome, reason, criteria: what each
+// interval is judged by, null when that analysis is not running now}), last_verdict,
+// replicas, new_healthy, intervals (the judged intervals, oldest first, at most
+// rollout::IntervalHistory::kMaxIntervals: {interval, at, step, canary and baseline
+// {requests, failures, success_rate, latency_samples, p99_ms} or null when not measured,
+// verdicts [{analysis, verdict, summary, compare_baseline, min_success_rate?, max_p99_ms?}]})}.
+// Fields are only ever added, never renamed: the CLI and the dashboard of older builds read it.
 nlohmann::json RolloutToJson(const control::ProgressiveInfo& info,
                              const nlohmann::json& current_step = nullptr);
 
