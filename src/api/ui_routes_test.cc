@@ -54,10 +54,12 @@ TEST(UiRoutesTest, ServesEachFileWithItsContentTypeAndNoCache) {
     const char* type;
     const char* text;
   };
-  for (const Case& c : {Case{"/ui/", "text/html; charset=utf-8", "<!doctype html>"},
-                        Case{"/ui/index.html", "text/html; charset=utf-8", "/ui/app.js"},
-                        Case{"/ui/app.js", "text/javascript; charset=utf-8", "/v1/status"},
-                        Case{"/ui/style.css", "text/css; charset=utf-8", ".topbar"}}) {
+  for (const Case& c :
+       {Case{"/ui/", "text/html; charset=utf-8", "<!doctype html>"},
+        Case{"/ui/index.html", "text/html; charset=utf-8", "/ui/app.js"},
+        Case{"/ui/app.js", "text/javascript; charset=utf-8", "/v1/status"},
+        Case{"/ui/rollout_chart.js", "text/javascript; charset=utf-8", "function rolloutCharts"},
+        Case{"/ui/style.css", "text/css; charset=utf-8", ".topbar"}}) {
     Reply reply = UiRoute(Get(c.path), "");
     EXPECT_EQ(reply.status, 200u) << c.path;
     EXPECT_EQ(reply.content_type, c.type) << c.path;
@@ -69,7 +71,7 @@ TEST(UiRoutesTest, ServesEachFileWithItsContentTypeAndNoCache) {
 }
 
 TEST(UiRoutesTest, EmbeddedFilesAreTheSourceFilesByteForByte) {
-  ASSERT_EQ(UiAssets().size(), 3u);
+  ASSERT_EQ(UiAssets().size(), 4u);
   for (const UiAsset& asset : UiAssets()) {
     std::string on_disk = ReadFile(std::string(CAIRN_UI_DIR) + "/" + std::string(asset.name));
     ASSERT_FALSE(on_disk.empty()) << asset.name;

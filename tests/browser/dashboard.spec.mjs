@@ -4,7 +4,8 @@
 //   DASHBOARD_URL   http://127.0.0.1:PORT of the cairn server
 //   CAIRN           the cairn binary (CAIRN_ADDR names the server for it)
 //   SPEC_V2         hello v2, a rolling update
-//   SPEC_CANARY     hello v3 as a canary that waits at 50% until promoted
+//   SPEC_CANARY     hello v3 as a canary at 50%, judged over three intervals of 2 s (success
+//                   rate and p99 thresholds), then waiting until promoted
 //   LISTEN_PORT     the service port cairn's router serves hello on
 //   EXPECT_STREAM   "1" when the server has /v1/events/stream: the page must say "live"
 //   SCREENSHOT      where the screenshot of the canary in progress goes
@@ -90,12 +91,73 @@ try {
   assert.equal(await change.locator('.new').innerText(), 'v2');
   step('clicking revision 2 shows its field-level diff: HELLO_VERSION v1 -> v2');
 
+  // Every point count the success-rate chart shows, in order, to see it grow in place.
+  await page.evaluate(() => {
+    window.cairnChartCounts = [];
+    new MutationObserver(() => {
+      const svg = document.querySelector(
+        '#rollouts .rollout[data-service="hello"] svg.chart[data-metric="success_rate"]');
+      if (!svg) return;
+      const n = svg.querySelectorAll('circle[data-series="canary"]').length;
+      const seen = window.cairnChartCounts;
+      if (seen[seen.length - 1] !== n) seen.push(n);
+    }).observe(document.getElementById('rollouts'), { childList: true, subtree: true });
+  });
   cli('apply', '-f', env('SPEC_CANARY'), '-m', 'v3 as a canary', '--author', 'e2e');
   const card = page.locator('#rollouts .rollout[data-service="hello"]');
-  await card.locator('.stepof', { hasText: 'step 2 of 2' }).waitFor(WAIT);
+  // The judged step needs requests in each interval: traffic through the router until it has
+  // passed and the canary waits at its manual pause (bounded; the requests pace the loop).
+  const trafficUntil = Date.now() + 90000;
+  while (await card.locator('.stepof', { hasText: 'step 3 of 3' }).count() === 0) {
+    assert.ok(Date.now() < trafficUntil, 'the judged step did not end within 90 s');
+    for (let i = 0; i < 10; ++i) {
+      const res = await fetch(`http://127.0.0.1:${env('LISTEN_PORT')}/`);
+      await res.text();
+    }
+  }
   await card.locator('.weight-value', { hasText: '50%' }).waitFor(WAIT);
   assert.equal(await card.locator('.steps li.current').first().innerText(),
-               '2\npause until promoted');
+               '3\npause until promoted');
+
+  // The charts: one point per judged interval, as many as the API lists, each marked with its
+  // verdict; the thresholds the step judged by drawn as lines.
+  const view = await (await fetch(`${url}/v1/rollouts/hello`)).json();
+  const judged = view.step_analysis.passed + view.step_analysis.failed +
+    view.step_analysis.inconclusive;
+  assert.ok(view.intervals.length >= 3, `three judged intervals at least: ${JSON.stringify(view)}`);
+  assert.equal(view.intervals.length, judged, 'one interval per verdict of the step analysis');
+  const verdicts = view.intervals.map((i) => i.verdicts[0].verdict);
+  await page.waitForFunction((n) => {
+    const charts = document.querySelectorAll(
+      '#rollouts .rollout[data-service="hello"] svg.chart');
+    return charts.length === 2 && [...charts].every((c) =>
+      c.querySelectorAll('circle[data-series="canary"]').length === n);
+  }, view.intervals.length, WAIT);
+  for (const metric of ['success_rate', 'latency_p99']) {
+    const chart = card.locator(`svg.chart[data-metric="${metric}"]`);
+    assert.deepEqual(await chart.locator('circle[data-series="canary"]').evaluateAll(
+      (points) => points.map((c) => c.dataset.verdict)), verdicts, `${metric} verdict marks`);
+    assert.ok(await chart.locator(`path.threshold[data-threshold="${metric}"]`).count() >= 1,
+              `${metric} has its threshold line`);
+    assert.ok(await chart.locator('circle[data-series="baseline"]').count() >= 1,
+              `${metric} shows the stable revision beside the canary`);
+    assert.equal(await chart.getAttribute('role'), 'img');
+    const title = await chart.evaluate((svg) =>
+      document.getElementById(svg.getAttribute('aria-labelledby')).textContent);
+    assert.match(title, /per analysis interval: revision 3 against revision 2/);
+    const desc = await chart.evaluate((svg) =>
+      document.getElementById(svg.getAttribute('aria-describedby')).textContent);
+    const last = view.intervals[view.intervals.length - 1];
+    assert.match(desc, new RegExp(`^Interval ${last.interval} \\(step 2\\).*verdict ${verdicts.at(-1)}`));
+  }
+  // Live: the chart was on the page with fewer points before it had them all (it shows the
+  // analysis from its start, and each interval lasts 2 s), and the page never reloaded.
+  const counts = await page.evaluate(() => window.cairnChartCounts);
+  assert.ok(counts.length >= 2 && counts.at(-1) === view.intervals.length &&
+            counts.every((n, i) => i === 0 || n > counts[i - 1]),
+            `the chart grew interval by interval: ${JSON.stringify(counts)}`);
+  step(`the rollout card plots ${view.intervals.length} judged intervals (success rate, p99) ` +
+       `with their verdicts and thresholds, growing as they ended: ${JSON.stringify(counts)}`);
   assert.match(await hello.locator('.split .legend').innerText(), /r2\s+50%.*r3\s+50%/s);
   await page.waitForFunction(() => document.querySelectorAll(
     '#services tr[data-service="hello"] .pill[data-state="healthy"]').length >= 3, null, WAIT);
@@ -112,7 +174,7 @@ try {
   }, null, WAIT);
   step('60 requests through the router show in the row (requests, req/s, p99)');
   await page.screenshot({ path: env('SCREENSHOT'), fullPage: true });
-  step(`a canary shows its step (2 of 2), weight (50%) and split; screenshot ${env('SCREENSHOT')}`);
+  step(`a canary shows its step (3 of 3), weight (50%) and split; screenshot ${env('SCREENSHOT')}`);
 
   await card.locator('button[data-command="resume"], button[data-command="pause"]').first()
     .waitFor(WAIT);

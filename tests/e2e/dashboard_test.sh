@@ -1,8 +1,10 @@
 # The dashboard as a person sees it, in a real headless Chromium (Debian's chromium, driven by
 # playwright-core from tests/browser/): the page served at /ui shows hello healthy, follows an
 # apply made from the command line without a reload, shows a revision's field-level diff, and
-# drives a canary (step, weight, Pause, Resume, Promote). A screenshot of the canary in progress
-# is kept under the build directory ($ARTIFACT_DIR) and its path printed.
+# drives a canary (step, weight, Pause, Resume, Promote) whose judged step the card plots: one
+# point per analysis interval on the success-rate and p99 charts, with the verdicts and the
+# threshold lines. A screenshot of the canary in progress is kept under the build directory
+# ($ARTIFACT_DIR) and its path printed.
 source "$(dirname "$0")/lib.sh"
 
 BROWSER_DIR="$SOURCE_DIR/tests/browser"
@@ -31,7 +33,13 @@ services:
       http: { path: /healthz, interval: 200ms, timeout: 150ms }
     strategy:
       canary:
-        steps: [{weight: 50}, {pause: {}}]
+        # Three judged intervals of 2 s: long enough that the page shows the chart growing;
+        # thresholds loose enough that a loaded machine does not fail cairn-hello.
+        steps:
+          - weight: 50
+          - analysis: { interval: 2s, count: 3, min_requests: 5, failure_limit: 1,
+                        success_rate: ">= 95%", latency_p99: "<= 2s" }
+          - pause: {}
     stop_timeout: 3s
 YAML
 

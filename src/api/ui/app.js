@@ -353,6 +353,7 @@ function rolloutCard(s) {
     p.background_analysis && (p.background_analysis.passed || p.background_analysis.failed ||
       p.background_analysis.inconclusive) ? analysisLine('background', p.background_analysis)
       : null,
+    rolloutCharts(p, steps),  // rollout_chart.js
     p.last_verdict ? el('div', { class: 'verdict' }, el('span', { class: 'label' }, 'last verdict'),
                         p.last_verdict) : null,
     p.abort_reason ? el('div', { class: 'verdict bad' }, el('span', { class: 'label' }, 'abort'),

@@ -1,7 +1,7 @@
 # The dashboard's files go into the binary as a generated source (cmake/embed_files.cmake), so
 # `cairn server` serves /ui with nothing installed beside it. A new file is added to this list
 # (and gets its content type from its extension in embed_files.cmake).
-set(CAIRN_UI_FILES index.html app.js style.css)
+set(CAIRN_UI_FILES index.html app.js rollout_chart.js style.css)
 set(CAIRN_UI_DIR ${CMAKE_SOURCE_DIR}/src/api/ui)
 set(CAIRN_UI_SOURCE ${CMAKE_BINARY_DIR}/generated/api/ui_assets.cc)
 list(TRANSFORM CAIRN_UI_FILES PREPEND ${CAIRN_UI_DIR}/ OUTPUT_VARIABLE CAIRN_UI_PATHS)
