@@ -118,6 +118,8 @@ try {
   await card.locator('.weight-value', { hasText: '50%' }).waitFor(WAIT);
   assert.equal(await card.locator('.steps li.current').first().innerText(),
                '3\npause until promoted');
+  assert.equal(await card.locator('.steps li.done').nth(1).innerText(),
+               '2\nanalysis: success rate >= 95%, p99 <= 2s; 3 intervals of 2s');
 
   // The charts: one point per judged interval, as many as the API lists, each marked with its
   // verdict; the thresholds the step judged by drawn as lines.

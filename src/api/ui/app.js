@@ -160,7 +160,22 @@ function describeStep(step) {
     }
     return `pause ${typeof p === 'object' ? value(p.duration ?? p) : p}`;
   }
+  if ('analysis' in step) return describeAnalysis(step.analysis);
   return Object.entries(step).map(([k, v]) => `${k} ${value(v)}`).join(', ');
+}
+
+// "analysis: success rate >= 99%, p99 <= 250ms; 3 intervals of 5s": what a judged step checks,
+// from the spec's JSON (unset checks are null there).
+function describeAnalysis(a) {
+  if (!a || typeof a !== 'object') return 'analysis';
+  const checks = [
+    a.success_rate ? `success rate ${a.success_rate}` : null,
+    ...[50, 90, 95, 99].map((q) => (a[`latency_p${q}`] ? `p${q} ${a[`latency_p${q}`]}` : null)),
+    a.baseline === 'compare' ? 'no worse than stable' : null,
+    ...(Array.isArray(a.prometheus) ? a.prometheus.map((m) => m && m.name) : []),
+  ].filter(Boolean);
+  const span = a.interval ? `; ${a.count ?? ''} intervals of ${a.interval}`.replace('  ', ' ') : '';
+  return `analysis${checks.length ? `: ${checks.join(', ')}` : ''}${span}`;
 }
 
 function typeClass(type) {
