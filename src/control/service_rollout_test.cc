@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "control/route_builder.h"
+
 namespace cairn::control {
 namespace {
 
@@ -167,6 +169,40 @@ TEST(ServiceRolloutTest, OneIntervalJudgedByTwoAnalysesIsOneRecordWithTwoVerdict
   EXPECT_EQ(judgements[0].analysis, "step analysis");
   EXPECT_EQ(judgements[1].analysis, "background analysis");
   EXPECT_EQ(judgements[1].min_success_rate, 0.9);
+}
+
+TEST(ServiceRolloutTest, ABlueGreenRecordsItsPrePromotionIntervalsFromPreviewTraffic) {
+  rollout::RolloutPlan plan;
+  plan.kind = rollout::StrategyKind::kBlueGreen;
+  plan.replicas = 2;
+  plan.preview = true;
+  plan.prepromotion_analysis = true;
+  AnalysisConfigs configs;
+  configs.prepromotion = Analysis().steps.at(1);
+  ServiceRollout bg = ServiceRollout::Start("web", 2, plan, configs, 1'700'000'000'000);
+  router::RouterStats stats;
+  int64_t now = 1'700'000'000'000;
+  for (int i = 0; i < 6 && bg.intervals().records().empty(); ++i) {
+    // Before the switch the new version serves only its preview listener.
+    router::BackendStats& preview =
+        stats.backends[{PreviewServiceName("web"), "revision 2", "web-new"}];
+    for (int n = 0; n < 150; ++n) {
+      ++preview.requests[static_cast<int>(StatusClass::k2xx)];
+      preview.latency.Record(microseconds(2000));
+    }
+    Serve(&stats, "revision 1", "web-old", 800, 0, microseconds(2000));
+    bg.Tick(stats, 2, now);
+    now += 1000;
+  }
+  ASSERT_EQ(bg.intervals().records().size(), 1u);
+  const rollout::IntervalRecord& r = bg.intervals().records().front();
+  ASSERT_TRUE(r.canary && r.baseline);
+  EXPECT_EQ(r.canary->requests, 150u) << "the preview traffic is the new version's";
+  EXPECT_EQ(r.baseline->requests, 800u);
+  ASSERT_EQ(r.judgements.size(), 1u);
+  EXPECT_EQ(r.judgements[0].analysis, "pre-promotion analysis");
+  ASSERT_NE(bg.ActiveStepAnalysis(), nullptr);
+  EXPECT_EQ(bg.ActiveStepAnalysis()->criteria.min_success_rate, 0.99);
 }
 
 TEST(ServiceRolloutTest, ARestoredRolloutKeepsItsIntervalsAndAnOlderRecordHasNone) {
