@@ -154,10 +154,33 @@ function thresholdPaths(metric, slots, x, y, slotWidth) {
 }
 
 function sideText(metric, side) {
-  const v = metric.value(side);
   if (!side) return 'not measured';
+  const v = metric.value(side);
   if (v === null) return 'no requests';
   return `${metric.format(v)} (${side.requests} requests)`;
+}
+
+// [[analysis, limit]] of verdicts or running analyses ([name, criteria]) that hold this metric.
+function limitsOf(metric, pairs) {
+  return pairs.map(([name, c]) => [name, metric.limit(c)]).filter(([, l]) => l !== null);
+}
+
+// The chart's text alternative: what the last interval measured of both versions, the
+// threshold and the verdict; before the first, what it will be judged by.
+function chartDescription(metric, p, intervals, running) {
+  const last = intervals[intervals.length - 1];
+  const held = (limits, join) => limits.map(([a, l]) =>
+    `${a}${join}${metric.limitWord} ${metric.format(l)}`).join(', ');
+  if (!last) {
+    const limits = limitsOf(metric, running);
+    return `No interval judged yet${limits.length ? `; the first is judged by ${held(limits, ': ')}` : ''}.`;
+  }
+  const limits = limitsOf(metric, (last.verdicts || []).map((v) => [v.analysis, v]));
+  return `Interval ${last.interval} (step ${last.step}), the last of ${intervals.length} shown: ` +
+    `revision ${p.new_revision} ${sideText(metric, last.canary)}, revision ` +
+    `${p.stable_revision} ${sideText(metric, last.baseline)}; ` +
+    (limits.length ? held(limits, ' threshold ') : `no ${metric.title.toLowerCase()} threshold`) +
+    `; verdict ${intervalVerdict(last)}.`;
 }
 
 // The analyses judging the interval being measured now: [[name, criteria]].
@@ -187,13 +210,12 @@ function metricChart(metric, p, intervals, running) {
     interval,
     canary: metric.value(interval.canary),
     baseline: metric.value(interval.baseline),
-    limits: (interval.verdicts || []).map((v) => [v.analysis, metric.limit(v)])
-      .filter(([, limit]) => limit !== null),
+    limits: limitsOf(metric, (interval.verdicts || []).map((v) => [v.analysis, v])),
   }));
   if (pending) {
     slots.push({
       slot: intervals.length, interval: null, canary: null, baseline: null,
-      limits: running.map(([name, c]) => [name, metric.limit(c)]).filter(([, l]) => l !== null),
+      limits: limitsOf(metric, running),
     });
   }
   const values = slots.flatMap((s) => [s.canary, s.baseline, ...s.limits.map(([, l]) => l)])
@@ -207,22 +229,7 @@ function metricChart(metric, p, intervals, running) {
   const baselinePoints = measured.map((s) => ({ x: x(s.slot), y: s.baseline === null ? null : y(s.baseline) }));
 
   const last = intervals[intervals.length - 1];
-  const limitsNow = running.map(([name, c]) => [name, metric.limit(c)]).filter(([, l]) => l !== null);
-  let desc;
-  if (last) {
-    const limits = (last.verdicts || []).map((v) => [v.analysis, metric.limit(v)])
-      .filter(([, l]) => l !== null);
-    desc = `Interval ${last.interval} (step ${last.step}), the last of ${intervals.length} ` +
-      `shown: revision ${p.new_revision} ${sideText(metric, last.canary)}, revision ` +
-      `${p.stable_revision} ${sideText(metric, last.baseline)}; ` +
-      (limits.length ? limits.map(([a, l]) => `${a} threshold ${metric.limitWord} ${metric.format(l)}`).join(', ')
-                     : `no ${metric.title.toLowerCase()} threshold`) +
-      `; verdict ${intervalVerdict(last)}.`;
-  } else {
-    desc = 'No interval judged yet' + (limitsNow.length
-      ? `; the first is judged by ${limitsNow.map(([a, l]) => `${a}: ${metric.limitWord} ${metric.format(l)}`).join(', ')}.`
-      : '.');
-  }
+  const desc = chartDescription(metric, p, intervals, running);
 
   const svg = svgEl('svg', {
     class: 'chart', viewBox: `0 0 ${CHART.width} ${CHART.height}`, role: 'img',
