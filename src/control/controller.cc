@@ -120,6 +120,8 @@ Status Controller::Start() {
                 "stopped untracked instance " + proc.instance_id + " (pid " +
                     std::to_string(proc.pid) + ") left by an earlier server");
   }
+  // Serve at once what the last server served, before the first tick's probes.
+  RestoreRoutes();
   running_ = true;
   Audit("cairn", "server.start", options_.data_dir, "ok");
   ScheduleTick();

@@ -178,8 +178,9 @@ class Controller {
   ~Controller();
 
   // Adopts the instances an earlier server left running (same pid and start time), forgets
-  // the ones that are gone, stops untracked ones tagged with this data dir, then starts the
-  // reconcile loop.
+  // the ones that are gone, stops untracked ones tagged with this data dir, publishes the
+  // route table the earlier server last published restricted to the adopted instances (which
+  // count as healthy until their probes say otherwise), then starts the reconcile loop.
   Status Start();
 
   // Parses, validates and plans `yaml` against the head without changing anything.
@@ -240,7 +241,11 @@ class Controller {
   void Reconcile(SteadyTime now);
   void RotateLogs(SteadyTime now);
   void FinishStopAll();
+  // controller_routes.cc: the table on every change, kept in the store (route_record.h);
+  // at start, the kept one cut down to adopted instances, before any probe has answered.
   void PublishRoutes();
+  void SaveRoutes(const std::string& record);
+  void RestoreRoutes();
   void FinishDrains(SteadyTime now);
   // Once a second: an `instance.ejected` event for each instance the router ejected since.
   void WatchEjections(SteadyTime now);

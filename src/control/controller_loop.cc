@@ -7,7 +7,6 @@
 #include "control/controller.h"
 #include "control/controller_internal.h"
 #include "control/host_scan.h"
-#include "control/route_builder.h"
 #include "core/ids.h"
 #include "runtime/log_rotation.h"
 #include "runtime/probe.h"
@@ -564,44 +563,6 @@ void Controller::WatchEjections(SteadyTime now) {
                     " since the server started)",
                 {{"version", e.version}, {"ejections", e.count}, {"total", e.total}});
   }
-}
-
-void Controller::PublishRoutes() {
-  if (!options_.routes || !head_) return;
-  auto spec = SpecOf(head_->number);
-  if (!spec.ok()) return;
-  std::vector<RoutedInstance> routed;
-  std::string signature = std::to_string(head_->number);
-  for (const auto& [id, live] : live_) {
-    RoutedInstance r{id,
-                     live->record.service,
-                     live->record.revision,
-                     live->record.port,
-                     live->phase == InstancePhase::kHealthy,
-                     live->phase == InstancePhase::kStopping};
-    if (r.healthy && !r.draining) {
-      signature += "|" + id + ":" + std::to_string(r.port) + ":" + std::to_string(r.revision);
-    }
-    routed.push_back(std::move(r));
-  }
-  for (const auto& [service, split] : splits_) {
-    signature += "|split:" + service + ":" + std::to_string(split.new_revision) + ":" +
-                 std::to_string(split.new_weight_bp) + ":" +
-                 std::to_string(split.preview_ports.size());
-  }
-  if (signature == published_routes_) return;
-  Status ok =
-      options_.routes->Publish(BuildRouteTable(**spec, routed, ++route_generation_, splits_));
-  if (!ok.ok()) {
-    // Reported once per distinct table; tried again on every tick until the port frees up.
-    if (signature != failed_routes_) {
-      events_.Add("router.error", "", "",
-                  "the router refused the new route table: " + ok.error().ToString());
-    }
-    failed_routes_ = signature;
-    return;
-  }
-  published_routes_ = signature;
 }
 
 void Controller::FinishDrains(SteadyTime now) {

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "control/controller_harness_for_test.h"
+#include "control/route_record.h"
 
 namespace cairn::control {
 namespace {
@@ -207,6 +208,93 @@ TEST(ControllerRoutesTest, EveryEjectionTheRouterCountedBecomesOneEvent) {
   ejected = EventsOfType(h.controller(), "instance.ejected");
   ASSERT_EQ(ejected.size(), 2u);
   EXPECT_EQ(ejected[1].data["total"], 3);
+}
+
+TEST(ControllerRoutesTest, EveryPublishedTableIsKeptInTheStore) {
+  FakePublisher routes;
+  ControllerHarness h(WithRoutes(&routes));
+  ASSERT_TRUE(h.Start().ok());
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1", 2, kPorts)).ok());
+  h.Ticks(3);
+  ASSERT_FALSE(routes.tables.empty());
+  auto kept = PublishedRoutes(h.controller().store()).Load();
+  ASSERT_TRUE(kept.ok()) << kept.error().ToString();
+  ASSERT_TRUE(kept->has_value());
+  EXPECT_EQ(EncodeRouteTable(**kept), EncodeRouteTable(routes.tables.back()));
+}
+
+TEST(ControllerRoutesTest, ARestartedServerServesTheLastTableBeforeItsFirstTick) {
+  FakePublisher routes;
+  ControllerHarness h(WithRoutes(&routes));
+  ASSERT_TRUE(h.Start().ok());
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1", 3, kPorts)).ok());
+  h.Ticks(3);
+  ASSERT_EQ(routes.Routed().size(), 3u);
+  uint64_t last_generation = routes.tables.back().generation;
+  // One instance dies with the server: it must not be served by the next one.
+  const InstanceInfo victim = h.Service().instances.at(0);
+  h.driver().CrashOnNextInspect(victim.pid);
+
+  h.RestartController();
+  routes.tables.clear();
+  ASSERT_TRUE(h.Start().ok());
+  ASSERT_EQ(routes.tables.size(), 1u) << "published at start, with no tick and no probe";
+  EXPECT_EQ(routes.Routed().size(), 2u);
+  EXPECT_FALSE(Contains(routes.Routed(), victim.id)) << "only instances adopted alive";
+  EXPECT_EQ(routes.tables.back().listeners.at(0).port, 18080);
+  EXPECT_GE(routes.tables.back().generation, last_generation);
+  h.Tick();
+  EXPECT_EQ(routes.Routed().size(), 2u) << "the rebuilt table keeps the adopted instances";
+  EXPECT_GT(routes.tables.back().generation, last_generation) << "generations keep increasing";
+}
+
+TEST(ControllerRoutesTest, AdoptedInstancesTheLastTableRoutedAreHealthyBeforeAnyProbe) {
+  // A service with a health check, whose instances the earlier server's table routed: they
+  // are served at once instead of waiting, unrouted, for a first probe answer.
+  const std::string health =
+      kPorts + "    health: { http: { path: /healthz, interval: 1s, timeout: 500ms } }\n";
+  FakePublisher routes;
+  ControllerHarness h(WithRoutes(&routes));
+  ASSERT_TRUE(h.Start().ok());
+  ASSERT_TRUE(h.Apply(ServiceYaml("v1", 2, health)).ok());
+  // Two running instances as the earlier server recorded them, and the table it published.
+  router::RouteTable table;
+  table.generation = 7;
+  table.listeners.push_back(
+      {"web/http", "127.0.0.1", 18080, router::ListenerProtocol::kHttp, "web", false});
+  router::ServiceRoute web{"web", {{"revision 1", 10000, {}}}, {}, {}};
+  for (int i = 0; i < 2; ++i) {
+    runtime::InstanceConfig config;
+    config.argv = {"sh"};
+    auto handle = h.driver().Start(config);
+    ASSERT_TRUE(handle.ok());
+    state::InstanceRecord rec;
+    rec.id = "web-" + std::to_string(i);
+    rec.service = "web";
+    rec.revision = 1;
+    rec.template_hash = "t";
+    rec.pid = handle->pid;
+    rec.start_ticks = handle->start_ticks;
+    rec.port = 40000 + i;
+    ASSERT_TRUE(h.controller().store().PutInstance(rec).ok());
+    web.versions[0].backends.push_back({rec.id, "127.0.0.1", rec.port, true});
+  }
+  table.services.push_back(web);
+  ASSERT_TRUE(PublishedRoutes(h.controller().store()).Save(table).ok());
+
+  h.RestartController();
+  ASSERT_TRUE(h.Start().ok());
+  EXPECT_EQ(routes.Routed(), (std::vector<std::string>{"web-0", "web-1"}));
+  // The apply also started the service's own two instances, which no table routed yet: they
+  // wait for their probes as usual.
+  int healthy = 0, starting = 0;
+  for (const auto& inst : h.Service().instances) {
+    bool routed = inst.id == "web-0" || inst.id == "web-1";
+    EXPECT_EQ(inst.phase, routed ? InstancePhase::kHealthy : InstancePhase::kStarting) << inst.id;
+    ++(routed ? healthy : starting);
+  }
+  EXPECT_EQ(healthy, 2);
+  EXPECT_EQ(starting, 2);
 }
 
 }  // namespace

@@ -14,8 +14,8 @@ const char* HealthName(Health health) {
   return "unknown";
 }
 
-HealthTracker::HealthTracker(HealthThresholds thresholds, SteadyTime started_at)
-    : thresholds_(thresholds), started_at_(started_at) {}
+HealthTracker::HealthTracker(HealthThresholds thresholds, SteadyTime started_at, Health initial)
+    : thresholds_(thresholds), started_at_(started_at), state_(initial) {}
 
 Health HealthTracker::Observe(bool ok, SteadyTime now) {
   if (ok) {

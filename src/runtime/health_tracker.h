@@ -24,7 +24,12 @@ struct HealthThresholds {
 
 class HealthTracker {
  public:
-  HealthTracker(HealthThresholds thresholds, SteadyTime started_at);
+  // `initial` is kHealthy only for an instance known healthy from elsewhere: one adopted
+  // from an earlier server whose route table served it. Its failures then count against
+  // unhealthy_after like those of any healthy instance, instead of the instance waiting
+  // unrouted for a first answer.
+  HealthTracker(HealthThresholds thresholds, SteadyTime started_at,
+                Health initial = Health::kStarting);
 
   // Records one probe result observed at `now` and returns the resulting state.
   Health Observe(bool ok, SteadyTime now);

@@ -64,6 +64,18 @@ TEST(HealthTracker, StartGraceDoesNotProtectAHealthyInstance) {
   EXPECT_EQ(tracker.Observe(false, kStart + milliseconds(10)), Health::kUnhealthy);
 }
 
+TEST(HealthTracker, AnInstanceKnownHealthyStaysHealthyUntilEnoughFailures) {
+  // Adopted from an earlier server that routed it: healthy from the start, with no grace and
+  // no wait for healthy_after successes, and judged by unhealthy_after like any healthy one.
+  HealthTracker tracker(
+      {.healthy_after = 3, .unhealthy_after = 2, .start_grace = milliseconds(10000)}, kStart,
+      Health::kHealthy);
+  EXPECT_EQ(tracker.state(), Health::kHealthy);
+  EXPECT_EQ(tracker.Observe(true, kStart + milliseconds(100)), Health::kHealthy);
+  EXPECT_EQ(tracker.Observe(false, kStart + milliseconds(200)), Health::kHealthy);
+  EXPECT_EQ(tracker.Observe(false, kStart + milliseconds(300)), Health::kUnhealthy);
+}
+
 TEST(HealthTracker, UnhealthyRecoversAfterConsecutiveSuccesses) {
   HealthTracker tracker({.healthy_after = 2, .unhealthy_after = 1}, kStart);
   ASSERT_EQ(tracker.Observe(false, kStart), Health::kUnhealthy);
