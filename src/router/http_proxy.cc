@@ -10,6 +10,8 @@
 // Before Asio: Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 // clang-format on
+#include <sys/ioctl.h>
+
 #include <array>
 #include <boost/asio/buffer.hpp>
 #include <cstring>
@@ -126,9 +128,18 @@ class HttpConnection {
         timeout = std::chrono::duration_cast<Duration>(deadline - std::chrono::steady_clock::now());
         if (timeout.count() <= 0) timeout = Duration(1);
       }
+      // Between requests, a draining router (a next server took the sockets over) ends the
+      // connection, unless the client's next request has already arrived: that one is served.
+      bool idle = !started;
+      if (idle && w_.draining() && !BytesWaiting()) co_return false;
       error_code ec;
-      size_t n = co_await ReadSome(client_, in_.tail(), in_.room(), timer_, timeout, ec);
+      size_t n = 0;
+      {
+        IdleMark mark(w_, idle ? &client_ : nullptr);
+        n = co_await ReadSome(client_, in_.tail(), in_.room(), timer_, timeout, ec);
+      }
       if (ec) {
+        if (idle && w_.draining() && !timer_.fired() && BytesWaiting()) continue;
         if (timer_.fired()) {
           if (started) {
             w_.stats().CountTimeout(TimeoutKind::kHeadRead);
@@ -145,6 +156,26 @@ class HttpConnection {
       started = true;
       in_.end += n;
     }
+  }
+
+  // Registers a keep-alive wait with the worker for as long as it lasts (Worker::IdleBegin).
+  struct IdleMark {
+    IdleMark(Worker& w, tcp::socket* socket) : w(w), socket(socket) {
+      if (socket != nullptr) w.IdleBegin(socket);
+    }
+    ~IdleMark() {
+      if (socket != nullptr) w.IdleEnd(socket);
+    }
+    IdleMark(const IdleMark&) = delete;
+    IdleMark& operator=(const IdleMark&) = delete;
+    Worker& w;
+    tcp::socket* socket;
+  };
+
+  // Whether the client sent bytes not read yet.
+  bool BytesWaiting() {
+    int n = 0;
+    return ::ioctl(client_.native_handle(), FIONREAD, &n) == 0 && n > 0;
   }
 
   // When the head whose read ends at `deadline` began to arrive: read off the deadline, so the
@@ -435,7 +466,7 @@ class HttpConnection {
 
     // The response head to the client, with the router's own framing.
     bool client_http11 = head_.minor_version >= 1;
-    bool keep_client = head_.keep_alive;
+    bool keep_client = head_.keep_alive && !w_.draining();
     bool chunked_out = resp.framing == BodyFraming::kChunked && client_http11;
     if (resp.framing == BodyFraming::kUntilClose ||
         (resp.framing == BodyFraming::kChunked && !client_http11)) {

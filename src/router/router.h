@@ -74,6 +74,23 @@ struct RouterOptions {
   int64_t max_connections_per_listener = 0;
 };
 
+// A listening TCP socket an earlier cairn server handed over (cli/handoff.h), and the address
+// it is bound to.
+struct InheritedSocket {
+  std::string host;
+  int port = 0;
+  int fd = -1;
+};
+
+// The sockets one open listener accepts on: one per worker, each a member of the port's
+// SO_REUSEPORT group, each with its own queue of connections not yet accepted.
+struct ListenerSockets {
+  std::string name;
+  std::string host;
+  int port = 0;
+  std::vector<int> fds;  // still the router's: a receiver gets duplicates (SCM_RIGHTS)
+};
+
 class Worker;
 struct TableSlot;
 struct ConnectionLimits;
@@ -92,6 +109,24 @@ class Router {
   // absent from `table` get no new requests; their idle pooled connections close. Fails, with
   // the previous table still in force, when a new listener cannot be bound.
   Status Publish(RouteTableSnapshot table);
+
+  // Before the first Publish: listening sockets to accept on instead of binding anew. A
+  // listener on the same host and port takes every one of them (each may hold queued
+  // connections), spread over the workers; workers left without one bind a fresh socket into
+  // the port's SO_REUSEPORT group. The first table published closes those no listener took.
+  // The router owns the descriptors from here on.
+  void Inherit(std::vector<InheritedSocket> sockets);
+
+  // Every open listener's sockets, for handing over to a next server.
+  std::vector<ListenerSockets> Sockets() const;
+
+  // For a hand-over, once the next server holds the sockets: stops accepting (this process's
+  // descriptors close, the sockets live on in the next server, so a new connection waits in
+  // its queue instead of being refused), closes idle keep-alive connections (one whose next
+  // request already arrived is served first) and answers every request in progress with
+  // `Connection: close`. TCP sessions run until they end or Stop. Publish opens no listener
+  // afterwards. Stats().active_client_connections says when every client is gone.
+  void Drain();
 
   // Closes everything and joins the workers. Idempotent.
   void Stop();
@@ -114,7 +149,9 @@ class Router {
   std::vector<std::unique_ptr<Worker>> workers_;
   mutable std::mutex mu_;  // serializes Publish, Stop and the listener set
   std::unique_ptr<ListenerSet> listeners_;
+  std::vector<InheritedSocket> inherited_;  // until the first Publish
   bool stopped_ = false;
+  bool draining_ = false;
 };
 
 }  // namespace cairn::router

@@ -150,18 +150,39 @@ void Worker::AddListener(const std::string& name, ListenerProtocol protocol, std
   auto l = std::make_shared<Listener>(
       Listener{name, protocol, std::move(service), std::move(acceptor), limit, total});
   asio::post(io_, [this, l] {
-    listeners_[l->name] = l;
+    if (draining_) return;  // the acceptor closes with `l`
+    listeners_.emplace(l->name, l);
     asio::co_spawn(io_, AcceptLoop(l), asio::detached);
   });
 }
 
 void Worker::RemoveListener(const std::string& name) {
   asio::post(io_, [this, name] {
-    auto it = listeners_.find(name);
-    if (it == listeners_.end()) return;
-    boost::system::error_code ec;
-    it->second->acceptor->close(ec);
-    listeners_.erase(it);
+    auto [begin, end] = listeners_.equal_range(name);
+    for (auto it = begin; it != end; ++it) {
+      boost::system::error_code ec;
+      it->second->acceptor->close(ec);
+    }
+    listeners_.erase(begin, end);
+  });
+}
+
+void Worker::Drain() {
+  asio::post(io_, [this] {
+    draining_ = true;
+    // Closing an acceptor closes this process's descriptor only: a socket that was handed to
+    // a next server stays open there, and connections queued on it are accepted by it.
+    for (auto& [name, l] : listeners_) {
+      boost::system::error_code ec;
+      l->acceptor->close(ec);
+    }
+    listeners_.clear();
+    // The waits end with operation_aborted; each connection then closes unless its client's
+    // next request has already arrived, which is served first.
+    for (tcp::socket* socket : idle_clients_) {
+      boost::system::error_code ec;
+      socket->cancel(ec);
+    }
   });
 }
 

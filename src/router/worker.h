@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/descriptors.h"
 #include "router/access_log.h"
@@ -44,11 +45,16 @@ class Worker {
 
   // Any thread (posted): start or stop accepting on a listener. Each accepted connection takes
   // a place in `limit` (this listener, on every worker) and `total` (every listener), both
-  // owned by the Router and outliving the worker; one that finds either full is refused.
+  // owned by the Router and outliving the worker; one that finds either full is refused. A
+  // worker may accept on several sockets of one listener (sockets inherited from an earlier
+  // server with more workers); RemoveListener closes all of them.
   void AddListener(const std::string& name, ListenerProtocol protocol, std::string service,
                    std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor, ConnectionLimit* limit,
                    ConnectionLimit* total);
   void RemoveListener(const std::string& name);
+  // Any thread (posted): closes every acceptor, closes the idle keep-alive connections and
+  // has every other HTTP connection close after its response in progress (Router::Drain).
+  void Drain();
   // Any thread (posted): pick up a new table now and prune the pool against it.
   void Refresh();
   // Any thread: a copy of the counters, taken on the worker's thread (or directly once
@@ -57,6 +63,12 @@ class Worker {
 
   // Worker thread only.
   const RouteTableSnapshot& Table();
+  // Set by Drain: no keep-alive past the response in progress.
+  bool draining() const { return draining_; }
+  // A keep-alive connection waiting for its next request registers its socket for the time of
+  // the wait, so Drain can end the wait at once.
+  void IdleBegin(boost::asio::ip::tcp::socket* socket) { idle_clients_.insert(socket); }
+  void IdleEnd(boost::asio::ip::tcp::socket* socket) { idle_clients_.erase(socket); }
   RoutingState& routing() { return routing_; }
   UpstreamPool& pool() { return pool_; }
   WorkerStats& stats() { return stats_; }
@@ -101,6 +113,8 @@ class Worker {
   RouteTableSnapshot table_;
   uint64_t generation_ = ~uint64_t{0};
   DeadlineList deadlines_;
+  std::unordered_set<boost::asio::ip::tcp::socket*> idle_clients_;  // see IdleBegin
+  bool draining_ = false;
   AccessLogBuffer access_log_;  // flushed by log_timer_, when full, and on destruction
   const Duration sweep_period_;
   bool sweeping_ = false;
@@ -113,7 +127,7 @@ class Worker {
   boost::asio::steady_timer prune_timer_;
   boost::asio::steady_timer sweep_timer_;
   boost::asio::steady_timer log_timer_;
-  std::unordered_map<std::string, std::shared_ptr<Listener>> listeners_;
+  std::unordered_multimap<std::string, std::shared_ptr<Listener>> listeners_;
   std::thread thread_;
   std::atomic<bool> running_{false};
 };
