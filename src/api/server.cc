@@ -310,6 +310,28 @@ Status ApiServer::Listen(const Endpoint& endpoint) {
             (ec == asio::error::address_in_use ? " (another cairn server? pick another with --addr)"
                                                : ""));
   }
+  StartAccepting();
+  return OkStatus();
+}
+
+Status ApiServer::ListenOn(const Endpoint& endpoint, int fd) {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(endpoint.host, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "invalid listen host \"" + endpoint.host + "\": use an IP address");
+  }
+  acceptor_ = std::make_unique<tcp::acceptor>(io_);
+  acceptor_->assign(address.is_v6() ? tcp::v6() : tcp::v4(), fd, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kUnavailable, "cannot accept on the API socket handed over for " +
+                                                  endpoint.ToString() + ": " + ec.message());
+  }
+  StartAccepting();
+  return OkStatus();
+}
+
+void ApiServer::StartAccepting() {
   bound_port_ = acceptor_->local_endpoint().port();
   asio::co_spawn(io_,
                  AcceptLoop(*acceptor_,
@@ -317,7 +339,6 @@ Status ApiServer::Listen(const Endpoint& endpoint) {
                                      drift_, provider_, &gc_counters_},
                             open_, std::make_shared<ConnectionLimit>(max_connections_)),
                  asio::detached);
-  return OkStatus();
 }
 
 void ApiServer::Close() {

@@ -32,6 +32,14 @@ class ApiServer {
   ~ApiServer();
   // Binds and starts accepting. kUnavailable with the address when it is in use.
   Status Listen(const Endpoint& endpoint);
+  // Starts accepting on `fd`, a listening socket an earlier server handed over (bound to
+  // `endpoint`); the server owns it from here on.
+  Status ListenOn(const Endpoint& endpoint, int fd);
+  // The listening socket's descriptor (still the server's), for handing it over; -1 when
+  // not listening.
+  int listen_fd() const {
+    return acceptor_ && acceptor_->is_open() ? acceptor_->native_handle() : -1;
+  }
   // Stops accepting; open connections end after their current request.
   void Close();
   int bound_port() const { return bound_port_; }
@@ -57,6 +65,8 @@ class ApiServer {
   static constexpr size_t kMaxBodyBytes = 8u << 20;  // an environment file is far smaller
 
  private:
+  void StartAccepting();
+
   boost::asio::io_context& io_;
   control::Controller& controller_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;

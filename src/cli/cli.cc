@@ -55,6 +55,15 @@ int RunCommandLine(int argc, char** argv) {
   server->add_option("--data-dir", server_options.data_dir,
                      "state and logs (default ~/.local/share/cairn)");
   server->add_option("--addr", server_options.addr, "API listen address")->capture_default_str();
+  server->add_flag("--takeover", server_options.takeover,
+                   "take over from the server running on this data dir: its listening sockets, "
+                   "data dir and instances, without refusing a connection (an upgrade); starts "
+                   "as usual when none runs");
+  server
+      ->add_option("--drain-timeout", server_options.drain_timeout,
+                   "after a takeover by a next server: how long open connections get before "
+                   "this one exits anyway")
+      ->capture_default_str();
   auto add_alert_flags = [&](CLI::App* cmd) {
     cmd->add_option("--config", server_options.config_file,
                     "server configuration file (alert receivers)");
@@ -224,7 +233,10 @@ int RunCommandLine(int argc, char** argv) {
   g.json = output == "json";
 
   server_options.log_format = *telemetry::ParseLogFormat(log_format);  // checked by IsMember
-  if (server->parsed()) return RunServer(server_options, nullptr);
+  if (server->parsed()) {
+    server_options.accept_takeover = true;
+    return RunServer(server_options, nullptr);
+  }
   if (up->parsed()) return UpCommand(g, server_options, apply);
   if (plan->parsed()) return PlanCommand(g, apply);
   if (apply_cmd->parsed()) return ApplyCommand(g, apply);

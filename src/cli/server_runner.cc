@@ -1,6 +1,7 @@
 #include "cli/server_runner.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -11,6 +12,7 @@
 
 #include "api/server.h"
 #include "cli/cli.h"
+#include "cli/handoff.h"
 #include "cli/output.h"
 #include "cli/server_config.h"
 #include "control/controller.h"
@@ -23,6 +25,7 @@
 #include "runtime/driver.h"
 #include "runtime/driver_set.h"
 #include "runtime/oci_driver.h"
+#include "state/releasable_store.h"
 #include "state/state_store.h"
 #include "telemetry/alert_notifier.h"
 #include "telemetry/log_writer.h"
@@ -77,6 +80,11 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   }
   auto alerts = AlertOptions(options, config, "http://" + endpoint->ToString());
   if (!alerts.ok()) return Fail(alerts.error());
+  auto drain_timeout = ParseDuration(options.drain_timeout);
+  if (!drain_timeout.ok()) {
+    return Fail(
+        MakeError(ErrorCode::kInvalidArgument, drain_timeout.error().message, "--drain-timeout"));
+  }
   // Descriptors: as many as the hard limit allows, split so that no flood of connections on
   // one port or on the API can take those the rest of the server needs (core/descriptors.h).
   auto nofile = RaiseDescriptorLimit();
@@ -90,8 +98,42 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   // A client that goes away mid-answer must not kill the server.
   signal(SIGPIPE, SIG_IGN);
 
-  auto store = state::OpenSqliteStore(data_dir, SystemClock::Get());
-  if (!store.ok()) return Fail(store.error());
+  // A takeover gets the running server's listening sockets first, while that server still
+  // serves, and only then its data dir (handoff.h, handover_machine.h): from here on both
+  // hold the sockets, and the kernel queues what neither has accepted yet.
+  std::unique_ptr<TakeoverClient> takeover;
+  HandedOver handed;
+  if (options.takeover) {
+    auto client = TakeoverClient::Connect(HandoffSocketPath(data_dir));
+    if (!client.ok()) return Fail(client.error());
+    takeover = std::move(*client);
+    if (!takeover) {
+      logger.Info("no cairn server runs on " + data_dir + " to take over from; starting afresh");
+    } else {
+      auto got = takeover->ReceiveSockets(getpid(), CAIRN_VERSION, std::chrono::seconds(10));
+      if (!got.ok()) return Fail(got.error());
+      handed = std::move(*got);
+      logger.Info("took " + std::to_string(handed.router.size() + (handed.api_fd >= 0 ? 1 : 0)) +
+                      " listening sockets over from pid " + std::to_string(handed.pid) +
+                      " (cairn " + handed.version + "); waiting for it to release " + data_dir,
+                  {{"from_pid", std::to_string(handed.pid)}});
+      if (auto released = takeover->WaitReleased(std::chrono::minutes(2)); !released.ok()) {
+        if (handed.api_fd >= 0) ::close(handed.api_fd);
+        for (const auto& s : handed.router) ::close(s.fd);
+        return Fail(released.error());
+      }
+    }
+  }
+
+  auto opened = state::OpenSqliteStore(data_dir, SystemClock::Get());
+  if (!opened.ok()) {
+    if (takeover) takeover->SendRefused("cannot open the data dir: " + opened.error().message);
+    return Fail(opened.error());
+  }
+  // Closed, not destroyed, when this server hands over: whatever still runs here afterwards
+  // gets an error instead of writing a store the next server owns.
+  auto store = std::make_unique<state::ReleasableStore>(std::move(*opened));
+  state::ReleasableStore* releasable = store.get();
 
   // The image store: an OCI layout in the data dir that any OCI tool can read.
   image::StoreOptions image_options;
@@ -124,6 +166,7 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   router_options.max_connections = budget.router_connections;
   router_options.max_connections_per_listener = budget.listener_connections;
   router::Router router(router_options, SystemClock::Get());
+  router.Inherit(std::move(handed.router));
   control::RouterPublisher publisher(router);
 
   boost::asio::io_context io(1);
@@ -138,7 +181,7 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   copts.images = image_provider.get();
   if (!oci_ok.ok())
     copts.images_unavailable = "this host cannot run images: " + oci_ok.error().message;
-  control::Controller controller(io, copts, std::move(*store),
+  control::Controller controller(io, copts, std::move(store),
                                  runtime::NewDriverSet(runtime::NewProcessDriver(), oci),
                                  SystemClock::Get());
   api::ApiServer api(io, controller);
@@ -157,8 +200,25 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
   api.SetDriftCheck(&drift);
   api.SetImageProvider(image_provider.get());
   api.SetMaxConnections(budget.api_connections);
-  if (auto ok = api.Listen(*endpoint); !ok.ok()) return Fail(ok.error());
+  Status listening = OkStatus();
+  if (handed.api_fd >= 0 && handed.api_port == endpoint->port &&
+      handed.api_host == endpoint->host) {
+    listening = api.ListenOn(*endpoint, handed.api_fd);
+  } else {
+    if (handed.api_fd >= 0) ::close(handed.api_fd);  // this server listens elsewhere
+    listening = api.Listen(*endpoint);
+  }
+  if (!listening.ok()) return Fail(listening.error());
+  // Adopts the instances and publishes the last route table: the router accepts from here.
   if (auto ok = controller.Start(); !ok.ok()) return Fail(ok.error());
+  if (takeover) {
+    if (auto said = takeover->SendServing(); !said.ok()) {
+      logger.Warn("could not tell pid " + std::to_string(handed.pid) +
+                  " that this server serves (" + said.error().message +
+                  "); it keeps accepting until it is stopped");
+    }
+    takeover.reset();
+  }
   drift.Start();
   logger.Info(std::string("cairn server ") + CAIRN_VERSION + " listening on " +
                   endpoint->ToString() + ", data dir " + data_dir,
@@ -172,6 +232,12 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
 
   bool shutting_down = false;
   auto shut_down = [&](const char* why) {
+    if (releasable->released()) {
+      // Handed over: nothing here manages instances any more; only the connections end.
+      logger.Info(std::string(why) + " after handing over; exiting now");
+      io.stop();
+      return;
+    }
     if (shutting_down) {
       logger.Warn(std::string("second ") + why + "; exiting now");
       io.stop();
@@ -188,6 +254,58 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
       io.stop();
     }
   };
+
+  // A next server's takeover (`cairn server --takeover`): this one hands its sockets over,
+  // releases the data dir, and once the next one serves, drains and exits.
+  boost::asio::steady_timer drain_poll(io);
+  SteadyTime drain_deadline{};
+  std::function<void()> watch_drain = [&] {
+    drain_poll.expires_after(std::chrono::milliseconds(50));
+    drain_poll.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      int64_t open = router.Stats().active_client_connections;
+      if (open > 0 && SystemClock::Get()->Now() < drain_deadline) return watch_drain();
+      logger.Info(open == 0 ? "every connection is done; exiting"
+                            : "the drain timeout passed with " + std::to_string(open) +
+                                  " connections open; exiting");
+      io.stop();
+    });
+  };
+  HandoverHooks hooks;
+  hooks.sockets = [&] {
+    std::vector<std::pair<HandedSocket, int>> out;
+    if (api.listen_fd() >= 0) {
+      out.push_back(
+          {HandedSocket{"api", "api", endpoint->host, api.bound_port()}, api.listen_fd()});
+    }
+    for (const router::ListenerSockets& l : router.Sockets()) {
+      for (int fd : l.fds) out.push_back({HandedSocket{"router", l.name, l.host, l.port}, fd});
+    }
+    return out;
+  };
+  std::unique_ptr<HandoffListener> handoff;
+  hooks.release = [&] {
+    // The order matters: nothing may decide or write once the store is closed, and the next
+    // server opens it as soon as it hears `released`. The router keeps accepting.
+    api.Close();
+    controller.Detach();  // the loop stops; its events are written
+    releasable->Release("this server handed its data dir over to a next server");
+  };
+  hooks.drain = [&] {
+    router.Drain();
+    drain_deadline = SystemClock::Get()->Now() + *drain_timeout;
+    watch_drain();
+  };
+  hooks.log = [&logger](const std::string& line) { logger.Info(line, {{"component", "handoff"}}); };
+  if (options.accept_takeover) {
+    auto listener = HandoffListener::Listen(io, HandoffSocketPath(data_dir), hooks);
+    if (listener.ok()) {
+      handoff = std::move(*listener);
+    } else {
+      logger.Warn("a next server cannot take over without a restart: " +
+                  listener.error().ToString());
+    }
+  }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   std::function<void()> wait_signal = [&] {

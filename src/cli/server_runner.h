@@ -24,6 +24,17 @@ struct ServerOptions {
   std::vector<std::string> alert_webhooks;
   // The format of every line the server writes to stderr, access lines included.
   telemetry::LogFormat log_format = telemetry::LogFormat::kText;
+  // `--takeover`: take the listening sockets, the data dir and the instances over from the
+  // server running on the data dir (cli/handoff.h), so an upgrade refuses no connection;
+  // starts as usual when none runs there.
+  bool takeover = false;
+  // Listen on <data_dir>/handoff.sock for a next server's takeover (`cairn server`; not
+  // `cairn up`, whose instances end with it).
+  bool accept_takeover = false;
+  // After handing over: how long open client connections get to finish before this server
+  // exits anyway (a TCP session may last for hours). A request in progress gets its answer
+  // with `Connection: close`; 30 s is well above a typical request.
+  std::string drain_timeout = "30s";
 };
 
 // The data dir to use when none is given.
