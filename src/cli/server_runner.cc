@@ -15,6 +15,7 @@
 #include "cli/handoff.h"
 #include "cli/output.h"
 #include "cli/server_config.h"
+#include "cli/socket_activation.h"
 #include "control/controller.h"
 #include "control/drift_check.h"
 #include "control/image_provider.h"
@@ -125,6 +126,23 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
     }
   }
 
+  // Sockets systemd opened for this server (socket activation, contrib/systemd/): systemd
+  // holds them across a restart, so nothing is refused while no server runs.
+  auto activated = TakeActivatedSockets();
+  if (!activated.ok()) return Fail(activated.error());
+  for (const ActivatedSocket& s : *activated) {
+    if (handed.api_fd < 0 && s.port == endpoint->port && s.host == endpoint->host) {
+      handed.api_fd = s.fd;
+      handed.api_host = s.host;
+      handed.api_port = s.port;
+    } else {
+      handed.router.push_back(router::InheritedSocket{s.host, s.port, s.fd});
+    }
+  }
+  if (!activated->empty()) {
+    logger.Info("socket activation: " + std::to_string(activated->size()) + " listening sockets");
+  }
+
   auto opened = state::OpenSqliteStore(data_dir, SystemClock::Get());
   if (!opened.ok()) {
     if (takeover) takeover->SendRefused("cannot open the data dir: " + opened.error().message);
@@ -230,31 +248,6 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
                   " kept for probes, the store and instances)",
               {{"nofile", std::to_string(budget.limit)}});
 
-  bool shutting_down = false;
-  auto shut_down = [&](const char* why) {
-    if (releasable->released()) {
-      // Handed over: nothing here manages instances any more; only the connections end.
-      logger.Info(std::string(why) + " after handing over; exiting now");
-      io.stop();
-      return;
-    }
-    if (shutting_down) {
-      logger.Warn(std::string("second ") + why + "; exiting now");
-      io.stop();
-      return;
-    }
-    shutting_down = true;
-    api.Close();
-    if (options.stop_instances_on_exit) {
-      logger.Info(std::string(why) + "; stopping every instance");
-      controller.StopAll([&io] { io.stop(); });
-    } else {
-      logger.Info(std::string(why) + "; leaving instances running for the next server");
-      controller.Detach();
-      io.stop();
-    }
-  };
-
   // A next server's takeover (`cairn server --takeover`): this one hands its sockets over,
   // releases the data dir, and once the next one serves, drains and exits.
   boost::asio::steady_timer drain_poll(io);
@@ -297,6 +290,38 @@ int RunServer(const ServerOptions& options, const std::function<void()>& on_read
     watch_drain();
   };
   hooks.log = [&logger](const std::string& line) { logger.Info(line, {{"component", "handoff"}}); };
+  bool shutting_down = false;
+  auto shut_down = [&](const char* why) {
+    if (releasable->released()) {
+      // Handed over: nothing here manages instances any more; only the connections end.
+      logger.Info(std::string(why) + " after handing over; exiting now");
+      io.stop();
+      return;
+    }
+    if (shutting_down) {
+      logger.Warn(std::string("second ") + why + "; exiting now");
+      io.stop();
+      return;
+    }
+    shutting_down = true;
+    api.Close();
+    if (options.stop_instances_on_exit) {
+      logger.Info(std::string(why) + "; stopping every instance");
+      controller.StopAll([&io] { io.stop(); });
+    } else if (!activated->empty()) {
+      // systemd keeps the sockets open for the next server: what this one accepted is
+      // answered first (a drain), and what arrives meanwhile waits in their queues.
+      logger.Info(std::string(why) +
+                  "; leaving instances running and the sockets to systemd, draining connections");
+      controller.Detach();
+      hooks.drain();
+    } else {
+      logger.Info(std::string(why) + "; leaving instances running for the next server");
+      controller.Detach();
+      io.stop();
+    }
+  };
+
   if (options.accept_takeover) {
     auto listener = HandoffListener::Listen(io, HandoffSocketPath(data_dir), hooks);
     if (listener.ok()) {
