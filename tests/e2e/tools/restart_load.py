@@ -15,7 +15,8 @@ as `retried`). It stops when FILE exists (--until), or after S seconds (--durati
 Failures: `refused` (nothing listened), `reset` (the connection closed or reset before a
 whole answer), `timeout` (no answer in 5 s), `status_503` and `status_other` (any non-2xx
 but 503). Prints one JSON object: the counts, `ok`, `total`, `failed`, and `first_failure` /
-`last_failure` (seconds since the load began) so a window can be read off; also to --out.
+`last_failure` (seconds since the load began) so a window can be read off, and `slowest_ms`,
+the longest a request took (one that waited in a socket's queue meanwhile); also to --out.
 """
 import argparse
 import json
@@ -63,10 +64,12 @@ class Counts:
         self.first_failure = None
         self.last_failure = None
         self.started = None
+        self.slowest = 0.0
 
-    def add(self, kind, at):
+    def add(self, kind, at, took=0.0):
         with self.lock:
             self.c[kind] += 1
+            self.slowest = max(self.slowest, took)
             if kind not in ("ok", "retried"):
                 if self.first_failure is None:
                     self.first_failure = at
@@ -108,13 +111,15 @@ def one(port, sock, keepalive):
 def worker(args, counts, begin, deadline):
     sock = None
     while time.monotonic() < deadline and not (args.until and os.path.exists(args.until)):
+        sent = time.monotonic()
         kind, sock = one(args.port, sock, args.keepalive)
         if kind == "stale":  # a kept connection the server had closed: once more, anew
             counts.add("retried", time.monotonic() - begin)
             kind, sock = one(args.port, None, args.keepalive)
             if kind == "stale":
                 kind = "reset"
-        counts.add(kind, time.monotonic() - begin)
+        now = time.monotonic()
+        counts.add(kind, now - begin, now - sent)
         if args.started and counts.started is None and kind != "refused":
             counts.started = True
             open(args.started, "w").close()
@@ -149,6 +154,7 @@ def main():
     c["seconds"] = round(time.monotonic() - begin, 3)
     c["first_failure"] = counts.first_failure and round(counts.first_failure, 3)
     c["last_failure"] = counts.last_failure and round(counts.last_failure, 3)
+    c["slowest_ms"] = round(counts.slowest * 1000, 1)
     text = json.dumps(c, sort_keys=True)
     print(text)
     if args.out:
